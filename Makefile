@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format migrate clean
+
+help:
+	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
+	@echo "make test   install test tools, run ruff, the migrations check and the whole test suite"
+	@echo "make format apply ruff's fixes and formatting"
+
+# Each stamp file records that the venv holds what pyproject.toml asks for.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	@touch $@ $(VENV)/.installed-app
+
+run: export DJANGO_DEBUG ?= true
+run: $(VENV)/.installed-app
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_questions
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: export DJANGO_SECRET_KEY ?= insecure-key-for-tests-only
+test: lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class QuestionsConfig(AppConfig):
+    name = "questions"
+    verbose_name = "Question bank"
+    default_auto_field = "django.db.models.BigAutoField"

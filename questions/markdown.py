@@ -1,0 +1,58 @@
+"""Markdown → safe HTML for answers written by the bank's authors and editors."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-+*]|\d{1,9}[.)])\s")
+
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr", "li", "ol",
+    "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "td": {"align"}, "th": {"align"}}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # CommonMark with raw HTML off: a <script> in an answer is shown as text, never parsed.
+    return MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+
+
+def _end_lists_before_plain_lines(text: str) -> str:
+    """Start a new paragraph when an unindented line follows a list item.
+
+    CommonMark would glue such a line onto the last item ("lazy continuation"); the bank's
+    authors always mean a new paragraph after the list, e.g. "- Compute budget" then
+    "Generally, performance scales…".
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else ""
+        if (
+            line.strip()
+            and not line[0].isspace()
+            and not _LIST_ITEM.match(line)
+            and _LIST_ITEM.match(previous)
+        ):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def render_markdown(text: str) -> SafeString:
+    html = _parser().render(_end_lists_before_plain_lines(text))
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - nh3 has just sanitised it
