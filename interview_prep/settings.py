@@ -116,6 +116,11 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts, so two concurrent writers queue up instead
+    # of one failing with "database is locked" halfway through.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -141,6 +146,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Interviews. A reveal this long after the deadline still counts as on time (network latency).
+INTERVIEW_GRACE_SECONDS = env_int("INTERVIEW_GRACE_SECONDS", 3, minimum=0)
+# The shortest time limit a candidate may choose; browser tests lower it to keep waits short.
+INTERVIEW_MIN_SECONDS_PER_ITEM = env_int("INTERVIEW_MIN_SECONDS_PER_ITEM", 15, minimum=1)
+INTERVIEW_MAX_SECONDS_PER_ITEM = 900
+INTERVIEW_MAX_QUESTIONS = 30
 
 LOGGING = {
     "version": 1,

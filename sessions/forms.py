@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db.models import Count, Q
+
+from questions.models import Category, Question
+from sessions.models import Grade, InterviewSession
+from sessions.services import MAX_NOTES_LENGTH
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.display_name} ({obj.active_count})"
+
+
+class StartSessionForm(forms.Form):
+    categories = CategoryChoiceField(
+        queryset=Category.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one category."},
+    )
+    question_count = forms.IntegerField(
+        label="Number of questions",
+        initial=5,
+        min_value=1,
+        max_value=settings.INTERVIEW_MAX_QUESTIONS,
+        help_text=f"1–{settings.INTERVIEW_MAX_QUESTIONS}. Follow-up scenarios come on top.",
+    )
+    seconds_per_item = forms.IntegerField(
+        label="Seconds per question",
+        initial=120,
+        max_value=settings.INTERVIEW_MAX_SECONDS_PER_ITEM,
+    )
+    include_scenarios = forms.BooleanField(
+        label="Ask scenario follow-ups",
+        required=False,
+        initial=True,
+        help_text="24 questions have a follow-up scenario, asked right after them.",
+    )
+    mode = forms.ChoiceField(
+        choices=InterviewSession.Mode.choices,
+        initial=InterviewSession.Mode.TIMED,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.annotate(
+            active_count=Count("questions", filter=Q(questions__is_active=True))
+        ).filter(active_count__gt=0)
+        self.fields["categories"].queryset = categories
+        self.fields["categories"].initial = categories
+        minimum = settings.INTERVIEW_MIN_SECONDS_PER_ITEM
+        seconds = self.fields["seconds_per_item"]
+        # The minimum is read per form so tests can lower it with a settings override.
+        seconds.min_value = minimum
+        seconds.validators.append(MinValueValidator(minimum))
+        seconds.widget.attrs["min"] = minimum
+        seconds.help_text = (
+            f"{minimum}–{settings.INTERVIEW_MAX_SECONDS_PER_ITEM}; ignored in practice."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        categories = cleaned.get("categories")
+        count = cleaned.get("question_count")
+        if categories and count:
+            available = Question.objects.active().filter(category__in=categories).count()
+            if count > available:
+                self.add_error(
+                    "question_count",
+                    f"The chosen categories have {available} question"
+                    f"{'' if available == 1 else 's'}; choose {available} or fewer.",
+                )
+        return cleaned
+
+
+class RevealForm(forms.Form):
+    notes = forms.CharField(required=False, max_length=MAX_NOTES_LENGTH, strip=False)
+    timed_out = forms.BooleanField(required=False)
+
+
+class GradeForm(forms.Form):
+    grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from sessions import views
+
+app_name = "interviews"
+
+urlpatterns = [
+    path("new/", views.new_session, name="new"),
+    path("<int:session_id>/", views.session_detail, name="detail"),
+    path("<int:session_id>/summary/", views.session_summary, name="summary"),
+    path("<int:session_id>/end/", views.end, name="end"),
+    path("<int:session_id>/retry/", views.retry_weak, name="retry_weak"),
+    path("<int:session_id>/items/<int:position>/notes/", views.save_notes, name="save_notes"),
+    path("<int:session_id>/items/<int:position>/reveal/", views.reveal, name="reveal"),
+    path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
+]

@@ -1,0 +1,121 @@
+// The interview page: countdown display, keyboard shortcuts and focus after HTMX swaps.
+// The server owns the clock; this only shows it and reveals when it reaches zero.
+(function () {
+  "use strict";
+
+  const ANNOUNCE_AT = new Set([60, 30, 10]);
+  let tick = null;
+
+  function format(seconds) {
+    const minutes = Math.floor(seconds / 60);
+    const rest = seconds % 60;
+    return minutes + ":" + String(rest).padStart(2, "0");
+  }
+
+  function submit(form) {
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+
+  function startTimer(root) {
+    if (tick) {
+      clearInterval(tick);
+      tick = null;
+    }
+    const timer = root.querySelector("[data-timer]");
+    if (!timer) return;
+    const value = timer.querySelector("[data-timer-value]");
+    const announcer = root.querySelector("[data-timer-announcer]");
+    const limit = Number(timer.dataset.limitSeconds);
+    const endsAt = performance.now() + Number(timer.dataset.remainingMs);
+    let lastAnnounced = null;
+
+    function update() {
+      const left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+      value.textContent = format(left);
+      timer.classList.toggle("is-low", left <= Math.max(10, limit / 5));
+      if (announcer && ANNOUNCE_AT.has(left) && left !== lastAnnounced) {
+        lastAnnounced = left;
+        announcer.textContent = left === 60 ? "One minute left." : left + " seconds left.";
+      }
+      if (left === 0) {
+        clearInterval(tick);
+        tick = null;
+        timer.classList.add("is-over");
+        if (announcer) announcer.textContent = "Time's up. Revealing the answer.";
+        const form = root.querySelector("[data-reveal-form]");
+        if (form) {
+          form.querySelector("[data-timed-out]").value = "on";
+          submit(form);
+        }
+      }
+    }
+    update();
+    tick = setInterval(update, 250);
+  }
+
+  function focusFirst(root) {
+    const target = root.querySelector("[data-focus-on-swap]");
+    if (target) target.focus();
+  }
+
+  function isTyping(element) {
+    return element && (element.tagName === "TEXTAREA" || element.tagName === "INPUT" ||
+      element.tagName === "SELECT" || element.isContentEditable);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    const root = document.getElementById("interview");
+    if (!root) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      const form = root.querySelector("[data-reveal-form]");
+      if (form) {
+        event.preventDefault();
+        submit(form);
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    const button = root.querySelector('[data-grade-key="' + event.key + '"]');
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
+  // A grade or reveal in flight: disable the buttons so a double press sends one request.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.target.closest && event.target.closest("[data-grade-form], [data-reveal-form]");
+    if (form && event.detail.requestConfig.verb === "post" && !event.target.matches("textarea")) {
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const form = event.target.closest && event.target.closest("[data-grade-form], [data-reveal-form]");
+    if (form && !event.detail.successful) {
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+    }
+  });
+
+  // The interview region was replaced (outerHTML swap): restart the clock, move focus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const root = document.getElementById("interview");
+    if (root && event.detail.elt && event.detail.elt.id === "interview") {
+      startTimer(root);
+      focusFirst(root);
+    }
+  });
+
+  function init() {
+    const root = document.getElementById("interview");
+    if (root) startTimer(root);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
