@@ -215,7 +215,8 @@ class _Parser:
         if question.scenarios and question.scenarios[-1].answer is None:
             previous = question.scenarios[-1]
             raise BankFormatError(
-                line, f"scenario question {previous.label} has no Scenario Answer"
+                previous.prompt.start_line,
+                f"scenario question {previous.label} has no Scenario Answer",
             )
         question.scenarios.append(_OpenScenario(label=label, prompt=_Block(line, [rest])))
 
