@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from questions.bank import short_category_name
 
@@ -10,6 +12,8 @@ class Category(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "name"]
@@ -40,6 +44,7 @@ class Question(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = QuestionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["number"]
@@ -60,6 +65,8 @@ class Scenario(models.Model):
     answer = models.TextField(help_text="Markdown (CommonMark). Raw HTML is not rendered.")
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["question__number", "position", "label"]
         constraints = [
@@ -68,3 +75,49 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return f"Scenario {self.label}"
+
+
+class AnswerFlag(models.Model):
+    """A candidate's report that a model answer is wrong or unclear; editors work the queue."""
+
+    class Reason(models.TextChoices):
+        WRONG = "wrong", "The answer is wrong"
+        UNCLEAR = "unclear", "The answer is unclear"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    MAX_COMMENT_LENGTH = 500
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answer_flags"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    comment = models.TextField(max_length=MAX_COMMENT_LENGTH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        verbose_name = "answer flag"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "user"],
+                condition=models.Q(status="open"),
+                name="one_open_flag_per_user_and_question",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "question"], name="flag_status_question")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: question {self.question.number}"

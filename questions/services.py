@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario, category_slug
-from questions.models import Category, Question, Scenario
+from questions.models import AnswerFlag, Category, Question, Scenario
 
 
 @dataclass
@@ -21,47 +24,62 @@ class ImportReport:
     scenarios_deleted: int = 0
     # Numbers in the database that the file does not mention; left as they are.
     not_in_file: list[int] = field(default_factory=list)
-
-    @property
-    def changed_anything(self) -> bool:
-        return bool(
-            self.created
-            or self.updated
-            or self.categories_created
-            or self.scenarios_written
-            or self.scenarios_deleted
-        )
+    # Numbers whose answer an editor changed since the last import, kept as the editor wrote it.
+    conflicts: list[int] = field(default_factory=list)
 
 
-def import_bank(bank: ParsedBank, *, dry_run: bool = False) -> ImportReport:
+IMPORT_REASON = "Imported from"
+
+
+def import_bank(
+    bank: ParsedBank,
+    *,
+    dry_run: bool = False,
+    overwrite_edited: bool = False,
+    source: str = "bank file",
+) -> ImportReport:
     """Create or update every question of `bank`, all or nothing.
 
     Idempotent: a question whose fields and scenarios already match is not written at all, so
-    its `updated_at` stays put. With `dry_run` the work is done and then rolled back.
+    its `updated_at` stays put. An answer an editor changed since the last import is kept (and
+    reported) unless `overwrite_edited`. With `dry_run` the work is done and then rolled back.
+    Every write is recorded in the bank's history with the reason "Imported from <source>".
     """
     report = ImportReport()
+    reason = f"{IMPORT_REASON} {source}"
     with transaction.atomic():
-        categories = _sync_categories(bank, report)
+        categories = _sync_categories(bank, report, reason)
+        last_imported = Question.history.filter(
+            id=OuterRef("pk"), history_change_reason__startswith=IMPORT_REASON
+        ).order_by("-history_date", "-history_id")
         existing = {
             question.number: question
-            for question in Question.objects.select_for_update().prefetch_related("scenarios")
+            for question in Question.objects.select_for_update(of=("self",))
+            .annotate(last_imported_answer=Subquery(last_imported.values("answer")[:1]))
+            .prefetch_related("scenarios")
         }
         for parsed in bank.questions:
             category = categories[parsed.category]
             question = existing.get(parsed.number)
             if question is None:
-                question = Question.objects.create(
+                question = Question(
                     number=parsed.number,
                     category=category,
                     title=parsed.title,
                     answer=parsed.answer,
                 )
-                _sync_scenarios(question, parsed.scenarios, [], report)
+                question._change_reason = reason
+                question.save()
+                _sync_scenarios(question, parsed.scenarios, [], report, reason)
                 report.created += 1
                 continue
-            fields_changed = _update_fields(question, parsed, category)
+            edited_since_import = question.answer != question.last_imported_answer
+            if question.answer != parsed.answer and edited_since_import and not overwrite_edited:
+                report.conflicts.append(parsed.number)
+                parsed = dataclasses.replace(parsed, answer=question.answer)
+            fields_changed = _update_fields(question, parsed, category, reason)
             scenarios_changed = _sync_scenarios(
-                question, parsed.scenarios, list(question.scenarios.all()), report
+                question, parsed.scenarios, list(question.scenarios.all()), report, reason
             )
             if fields_changed or scenarios_changed:
                 report.updated += 1
@@ -74,28 +92,34 @@ def import_bank(bank: ParsedBank, *, dry_run: bool = False) -> ImportReport:
     return report
 
 
-def _sync_categories(bank: ParsedBank, report: ImportReport) -> dict[str, Category]:
+def _sync_categories(bank: ParsedBank, report: ImportReport, reason: str) -> dict[str, Category]:
     by_name = {category.name: category for category in Category.objects.all()}
     for position, name in enumerate(bank.categories):
         category = by_name.get(name)
         if category is None:
-            by_name[name] = Category.objects.create(
+            category = by_name[name] = Category(
                 name=name, slug=category_slug(name), position=position
             )
+            category._change_reason = reason
+            category.save()
             report.categories_created += 1
         elif category.position != position:
             category.position = position
+            category._change_reason = reason
             category.save(update_fields=["position"])
     return by_name
 
 
-def _update_fields(question: Question, parsed: ParsedQuestion, category: Category) -> bool:
+def _update_fields(
+    question: Question, parsed: ParsedQuestion, category: Category, reason: str
+) -> bool:
     wanted = {"category_id": category.pk, "title": parsed.title, "answer": parsed.answer}
     changed = [name for name, value in wanted.items() if getattr(question, name) != value]
     if not changed:
         return False
     for name in changed:
         setattr(question, name, wanted[name])
+    question._change_reason = reason
     question.save()
     return True
 
@@ -105,6 +129,7 @@ def _sync_scenarios(
     parsed: tuple[ParsedScenario, ...],
     current: list[Scenario],
     report: ImportReport,
+    reason: str,
 ) -> bool:
     by_label = {scenario.label: scenario for scenario in current}
     changed = False
@@ -112,16 +137,18 @@ def _sync_scenarios(
         scenario = by_label.pop(item.label, None)
         wanted = {"prompt": item.prompt, "answer": item.answer, "position": position}
         if scenario is None:
-            Scenario.objects.create(question=question, label=item.label, **wanted)
+            scenario = Scenario(question=question, label=item.label, **wanted)
         elif any(getattr(scenario, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
                 setattr(scenario, name, value)
-            scenario.save()
         else:
             continue
+        scenario._change_reason = reason
+        scenario.save()
         report.scenarios_written += 1
         changed = True
     for stale in by_label.values():
+        stale._change_reason = reason
         stale.delete()
         report.scenarios_deleted += 1
         changed = True
@@ -165,3 +192,30 @@ def bank_as_json(bank: ParsedBank) -> list[dict[str, Any]]:
         }
         for question in sorted(bank.questions, key=lambda question: question.number)
     ]
+
+
+class AlreadyFlagged(Exception):
+    """The user already has an open flag on this question's answer."""
+
+
+def flag_answer(
+    *, user: AbstractBaseUser, question: Question, reason: str, comment: str
+) -> AnswerFlag:
+    """Record a candidate's flag; one open flag per user and question (a unique constraint)."""
+    try:
+        with transaction.atomic():
+            return AnswerFlag.objects.create(
+                question=question, user=user, reason=reason, comment=comment.strip()
+            )
+    except IntegrityError:
+        raise AlreadyFlagged(
+            "You have already flagged this answer; an editor will look at it."
+        ) from None
+
+
+def open_flag_for(user: AbstractBaseUser, question: Question) -> AnswerFlag | None:
+    if not user.is_authenticated:
+        return None
+    return AnswerFlag.objects.filter(
+        user=user, question=question, status=AnswerFlag.Status.OPEN
+    ).first()

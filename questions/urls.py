@@ -9,4 +9,5 @@ app_name = "questions"
 urlpatterns = [
     path("", views.question_list, name="list"),
     path("<int:number>/", views.question_detail, name="detail"),
+    path("<int:number>/flag/", views.flag_answer, name="flag"),
 ]

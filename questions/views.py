@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from questions import services
+from questions.forms import FlagForm
 from questions.models import Category, Question, Scenario
 
 MAX_QUERY_LENGTH = 200
@@ -58,18 +62,77 @@ def question_list(request: HttpRequest) -> HttpResponse:
     return render(request, template_name, context)
 
 
-@require_GET
-def question_detail(request: HttpRequest, number: int) -> HttpResponse:
-    question = get_object_or_404(
+def _get_active_question(number: int) -> Question:
+    return get_object_or_404(
         Question.objects.active()
         .select_related("category")
         .prefetch_related(Prefetch("scenarios", queryset=Scenario.objects.order_by("position"))),
         number=number,
     )
+
+
+def _render_detail(
+    request: HttpRequest,
+    question: Question,
+    *,
+    flag_form: FlagForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     neighbours = Question.objects.active().values_list("number", flat=True)
     context = {
         "question": question,
-        "previous_number": neighbours.filter(number__lt=number).order_by("-number").first(),
-        "next_number": neighbours.filter(number__gt=number).order_by("number").first(),
+        "previous_number": neighbours.filter(number__lt=question.number)
+        .order_by("-number")
+        .first(),
+        "next_number": neighbours.filter(number__gt=question.number).order_by("number").first(),
+        "open_flag": services.open_flag_for(request.user, question),
+        "flag_form": flag_form or FlagForm(),
     }
-    return render(request, "questions/question_detail.html", context)
+    return render(request, "questions/question_detail.html", context, status=status)
+
+
+@require_GET
+def question_detail(request: HttpRequest, number: int) -> HttpResponse:
+    return _render_detail(request, _get_active_question(number))
+
+
+@login_required
+@require_POST
+def flag_answer(request: HttpRequest, number: int) -> HttpResponse:
+    """A candidate flags a model answer as wrong or unclear (from the bank or an interview)."""
+    question = _get_active_question(number)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = question.get_absolute_url()
+    form = FlagForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.flag_answer(
+                user=request.user,
+                question=question,
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.AlreadyFlagged as already:
+            error = str(already)
+    status = 400 if form.errors else 200
+    if request.htmx:
+        context = {
+            "question": question,
+            "open_flag": services.open_flag_for(request.user, question),
+            "flag_form": form,
+            "flag_error": error,
+            "flag_next": next_url,
+            "flag_thanks": form.is_valid() and not error,
+        }
+        return render(request, "questions/_flag.html", context, status=status)
+    if form.errors:
+        return _render_detail(request, question, flag_form=form, status=status)
+    if error:
+        messages.info(request, error)
+    else:
+        messages.success(request, "Thank you: the answer is flagged for the editors.")
+    return redirect(next_url)

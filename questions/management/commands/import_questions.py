@@ -25,18 +25,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="report what would change, save nothing"
         )
+        parser.add_argument(
+            "--overwrite-edited",
+            action="store_true",
+            help="replace answers that an editor changed since the last import",
+        )
 
-    def handle(self, *args: Any, path: Path, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, path: Path, dry_run: bool, overwrite_edited: bool, **options: Any
+    ) -> None:
         try:
             bank = read_bank(path)
         except FileNotFoundError:
             raise CommandError(f"{path}: no such file") from None
         except IsADirectoryError:
             raise CommandError(f"{path}: is a directory, not a bank file") from None
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read ({error.strerror})") from None
         except BankFormatError as error:
             raise CommandError(f"{path}: {error}") from None
 
-        report = import_bank(bank, dry_run=dry_run)
+        report = import_bank(
+            bank, dry_run=dry_run, overwrite_edited=overwrite_edited, source=path.name
+        )
         verbosity = options["verbosity"]
         if verbosity >= 2:
             self.stdout.write(
@@ -56,6 +67,16 @@ class Command(BaseCommand):
                     f"and were left as they are: {numbers}{more}"
                 )
             )
+        if report.conflicts and verbosity >= 1:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(report.conflicts)} answer(s) were changed by an editor since the last "
+                    f"import and were kept: questions {', '.join(map(str, report.conflicts))}. "
+                    "Run again with --overwrite-edited to replace them with the file's text."
+                )
+            )
+        if verbosity < 1:
+            return
         summary = (
             f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
         )

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from questions.markdown import render_markdown
+from questions.models import AnswerFlag, Category, Question, Scenario
+
+_WORDS = re.compile(r"(\s+)")
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(operation, text) pieces of a word-level diff: "equal", "delete" or "insert"."""
+    old_words, new_words = _WORDS.split(old), _WORDS.split(new)
+    pieces: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if operation == "equal":
+            pieces.append(("equal", "".join(old_words[a_start:a_end])))
+            continue
+        if a_end > a_start:
+            pieces.append(("delete", "".join(old_words[a_start:a_end])))
+        if b_end > b_start:
+            pieces.append(("insert", "".join(new_words[b_start:b_end])))
+    return pieces
+
+
+class DiffingContextHelper(HistoricalRecordContextHelper):
+    """Long text fields get a word-level diff instead of two truncated values."""
+
+    def context_for_delta_changes(self, delta: Any) -> list[dict[str, Any]]:
+        context = super().context_for_delta_changes(delta)
+        for entry, change in zip(context, delta.changes, strict=True):
+            both_text = isinstance(change.old, str) and isinstance(change.new, str)
+            if both_text and (
+                "\n" in change.old + change.new or len(change.old + change.new) > 100
+            ):
+                entry["diff"] = word_diff(change.old, change.new)
+        return context
+
+
+class BankHistoryAdmin(SimpleHistoryAdmin):
+    object_history_list_template = "admin/questions/object_history_list.html"
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return DiffingContextHelper(self.model, historical_record)
+
+
+@admin.register(Category)
+class CategoryAdmin(BankHistoryAdmin):
+    list_display = ("name", "slug", "position", "question_count", "active_question_count")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+    ordering = ("position",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                question_total=Count("questions"),
+                active_total=Count("questions", filter=Q(questions__is_active=True)),
+            )
+        )
+
+    @admin.display(description="Questions", ordering="question_total")
+    def question_count(self, category: Category) -> int:
+        return category.question_total
+
+    @admin.display(description="Active", ordering="active_total")
+    def active_question_count(self, category: Category) -> int:
+        return category.active_total
+
+
+class ScenarioInline(admin.StackedInline):
+    model = Scenario
+    extra = 0
+    fields = ("label", "position", "prompt", "answer")
+
+
+@admin.register(Question)
+class QuestionAdmin(BankHistoryAdmin):
+    list_display = (
+        "number",
+        "title",
+        "category",
+        "has_scenario",
+        "is_active",
+        "open_flags",
+        "updated_at",
+    )
+    list_display_links = ("number", "title")
+    list_filter = ("category", "is_active")
+    list_select_related = ("category",)
+    search_fields = ("=number", "title", "answer")
+    ordering = ("number",)
+    inlines = [ScenarioInline]
+    readonly_fields = ("answer_preview", "flags_link", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("number", "title", "category", "is_active")}),
+        (
+            "Answer",
+            {
+                "fields": ("answer", "answer_preview"),
+                "description": "Markdown (CommonMark). The preview shows the saved answer "
+                "exactly as candidates see it; raw HTML is never rendered.",
+            },
+        ),
+        ("Feedback and dates", {"fields": ("flags_link", "created_at", "updated_at")}),
+    )
+    actions = ("retire", "restore")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                scenario_exists=Exists(Scenario.objects.filter(question=OuterRef("pk"))),
+                open_flag_count=Count("flags", filter=Q(flags__status=AnswerFlag.Status.OPEN)),
+            )
+        )
+
+    @admin.display(description="Scenario", boolean=True, ordering="scenario_exists")
+    def has_scenario(self, question: Question) -> bool:
+        return question.scenario_exists
+
+    @admin.display(description="Open flags", ordering="open_flag_count")
+    def open_flags(self, question: Question) -> int:
+        return question.open_flag_count
+
+    @admin.display(description="Preview")
+    def answer_preview(self, question: Question) -> SafeString:
+        if not question.answer:
+            return format_html('<p class="help">Save to see the preview.</p>')
+        return format_html('<div class="answer-preview">{}</div>', render_markdown(question.answer))
+
+    @admin.display(description="Flags from candidates")
+    def flags_link(self, question: Question) -> SafeString:
+        if question.pk is None:
+            return format_html("{}", "None yet.")
+        url = (
+            reverse("admin:questions_answerflag_changelist") + f"?question__id__exact={question.pk}"
+        )
+        open_count = question.flags.filter(status=AnswerFlag.Status.OPEN).count()
+        total = question.flags.count()
+        return format_html('<a href="{}">{} open, {} in all</a>', url, open_count, total)
+
+    @admin.action(description="Retire selected questions (no longer asked)", permissions=["change"])
+    def retire(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description="Restore selected questions", permissions=["change"])
+    def restore(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(
+        self, request: HttpRequest, queryset: QuerySet[Question], *, active: bool
+    ) -> None:
+        # One save per question, so each change lands in its history with the editor's name.
+        changed = 0
+        for question in queryset.filter(is_active=not active):
+            question.is_active = active
+            question.save(update_fields=["is_active", "updated_at"])
+            changed += 1
+        verb = "restored" if active else "retired"
+        self.message_user(request, f"{changed} question(s) {verb}.", messages.SUCCESS)
+
+
+@admin.register(AnswerFlag)
+class AnswerFlagAdmin(admin.ModelAdmin):
+    list_display = ("question_link", "reason", "short_comment", "user", "status", "created_at")
+    list_filter = ("status", "reason")
+    list_select_related = ("question", "user")
+    search_fields = ("=question__number", "comment")
+    readonly_fields = (
+        "question",
+        "user",
+        "reason",
+        "comment",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    )
+    fields = readonly_fields[:5] + ("status",) + readonly_fields[5:]
+    actions = ("mark_resolved",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # flags come from candidates, on the question and interview pages
+
+    @admin.display(description="Question", ordering="question__number")
+    def question_link(self, flag: AnswerFlag) -> SafeString:
+        url = reverse("admin:questions_question_change", args=[flag.question_id])
+        return format_html('<a href="{}">{}</a>', url, flag.question)
+
+    @admin.display(description="Comment")
+    def short_comment(self, flag: AnswerFlag) -> str:
+        return flag.comment if len(flag.comment) <= 80 else flag.comment[:79] + "…"
+
+    def save_model(self, request: HttpRequest, flag: AnswerFlag, form: Any, change: bool) -> None:
+        if "status" in form.changed_data:
+            resolved = flag.status == AnswerFlag.Status.RESOLVED
+            flag.resolved_at = timezone.now() if resolved else None
+            flag.resolved_by = request.user if resolved else None
+        super().save_model(request, flag, form, change)
+
+    @admin.action(description="Mark selected flags resolved", permissions=["change"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[AnswerFlag]) -> None:
+        count = queryset.filter(status=AnswerFlag.Status.OPEN).update(
+            status=AnswerFlag.Status.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user
+        )
+        self.message_user(request, f"{count} flag(s) marked resolved.", messages.SUCCESS)
