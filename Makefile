@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrate clean
+.PHONY: help run serve test lint format bench clean
 
 help:
 	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test   install test tools, run ruff, the migrations check and the whole test suite"
+	@echo "make serve  production mode: collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY)"
+	@echo "make bench  load benchmark against gunicorn + PostgreSQL (see docs/performance.md)"
 	@echo "make format apply ruff's fixes and formatting"
 
 # Each stamp file records that the venv holds what pyproject.toml asks for.
@@ -30,6 +32,17 @@ run: $(VENV)/.installed-app
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_questions
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+$(VENV)/.installed-postgres: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[postgres]"
+	@touch $@ $(VENV)/.installed-app
+
+serve: $(VENV)/.installed-postgres
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "Set DJANGO_SECRET_KEY first, e.g." \
+		"export DJANGO_SECRET_KEY=\$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn --config gunicorn.conf.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -2,10 +2,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from questions.bank import short_category_name
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def with_active_questions(self) -> CategoryQuerySet:
+        """Categories that have active questions, each annotated with `active_count`."""
+        return (
+            self.annotate(active_count=Count("questions", filter=Q(questions__is_active=True)))
+            .filter(active_count__gt=0)
+            .order_by("position", "name")  # Meta.ordering is not applied to GROUP BY queries
+        )
 
 
 class Category(models.Model):
@@ -13,6 +24,7 @@ class Category(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = CategoryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,11 +31,7 @@ def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Quest
 @require_GET
 def question_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    categories = list(
-        Category.objects.annotate(
-            active_count=Count("questions", filter=Q(questions__is_active=True))
-        ).filter(active_count__gt=0)
-    )
+    categories = list(Category.objects.with_active_questions())
     selected = None
     slug = request.GET.get("category", "")
     if slug:

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db.models import Count, Q
 
 from questions.models import Category, Question
 from sessions.models import Grade, InterviewSession
@@ -49,9 +48,7 @@ class StartSessionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories = Category.objects.annotate(
-            active_count=Count("questions", filter=Q(questions__is_active=True))
-        ).filter(active_count__gt=0)
+        categories = Category.objects.with_active_questions()
         self.fields["categories"].queryset = categories
         self.fields["categories"].initial = categories
         minimum = settings.INTERVIEW_MIN_SECONDS_PER_ITEM
