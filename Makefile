@@ -44,6 +44,15 @@ serve: $(VENV)/.installed-postgres
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[postgres,bench]"
+	@touch $@ $(VENV)/.installed-app
+
+# A benchmark, not a test: loopback only, bounded in requests and time.
+CANDIDATES ?= 50
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/loadtest.py --candidates $(CANDIDATES) $(BENCH_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

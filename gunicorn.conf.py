@@ -19,7 +19,8 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Only the proxy in front may say which scheme and client address a request came with.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-accesslog = "-"
+# Access log to stdout; an empty GUNICORN_ACCESS_LOG turns it off (the load benchmark does).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
