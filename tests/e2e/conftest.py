@@ -1,0 +1,121 @@
+"""Browser tests: the system Chromium driven by Playwright against pytest-django's live server.
+
+Run only these with `pytest -m e2e`, or leave them out with `pytest -m "not e2e"`.
+Screenshots land in `artifacts/screenshots/` (git-ignored) so a person can look at the pages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+from pytest_django.live_server_helper import LiveServer
+
+from questions.bank import ParsedBank
+from questions.services import import_bank
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path("artifacts") / "screenshots"
+MISSING_CHROMIUM = f"{CHROMIUM} is missing: the browser tests did NOT run"
+
+Screenshot = Callable[[Page, str], Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-playwright 0.10 defines its fallback `base_url` fixture as a method of a plugin
+    # class, which pytest 9 deprecates; nothing here can change that, so keep the noise out.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:Session-scoped fixtures defined as instance methods are deprecated"
+        r"\.\s+Instance attributes set in the 'base_url' fixture"
+        ":pytest.PytestRemovedIn10Warning",
+    )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_chromium() -> None:
+    """Without the browser, fail in CI (a green build must mean the pages work); skip locally.
+
+    Session-scoped so it runs before pytest-playwright launches the browser; pytest re-raises
+    the skip or failure for every browser test.
+    """
+    if CHROMIUM.exists():
+        return
+    if _in_ci():
+        pytest.fail(f"{MISSING_CHROMIUM} (CI=true, so this is an error).", pytrace=False)
+    pytest.skip(f"!!! {MISSING_CHROMIUM}; install the chromium package to run them !!!")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if MISSING_CHROMIUM in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"{MISSING_CHROMIUM}: {len(skipped)} skipped", red=True, bold=True
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # The distribution's Chromium, never a downloaded one: `playwright install` is not used here.
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(
+    browser_context_args: dict[str, Any], live_server: LiveServer
+) -> dict[str, Any]:
+    # Relative URLs in page.goto() resolve against the live server.
+    return {**browser_context_args, "base_url": live_server.url, "locale": "en-GB"}
+
+
+@pytest.fixture
+def live_bank(transactional_db: None, parsed_bank: ParsedBank) -> ParsedBank:
+    """The bundled bank, committed so the live server's thread can read it."""
+    import_bank(parsed_bank)
+    return parsed_bank
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Screenshot:
+    """`screenshot(page, "search-results")` saves a full-page PNG named after the test."""
+    folder = request.config.rootpath / SCREENSHOT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    test_name = request.node.originalname.removeprefix("test_")
+    # Parametrised tests ("width", "color_scheme") get their values in the name.
+    callspec = getattr(request.node, "callspec", None)
+    params = callspec.params if callspec else {}
+    variant = "-".join(str(value) for name, value in params.items() if name != "browser_name")
+
+    def take(page: Page, name: str) -> Path:
+        stem = "--".join(part for part in (test_name, variant, name) if part)
+        path = folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

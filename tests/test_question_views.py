@@ -1,0 +1,516 @@
+"""Pages of the question bank: the home page, the list with search and filter, one question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.test.client import Client
+from django.test.html import Element, parse_html
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
+
+from questions.bank import ParsedBank
+from questions.models import Category, Question
+from questions.services import import_bank
+from sessions.models import InterviewSession
+from sessions.services import end_session, start_session
+from tests.conftest import make_question, make_user
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/questions/"
+# Queries a page may spend, whatever the size of the bank.
+HOME_BUDGET = 2
+LIST_BUDGET = 3
+DETAIL_BUDGET = 5
+QUESTION_HREF = re.compile(r"/questions/(\d+)/")
+
+
+# A tiny DOM helper: Django's own parser, so assertions read structure, not substrings.
+def _walk(node: Element | str) -> Iterator[Element]:
+    if isinstance(node, str):
+        return
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def select(html: str | Element, tag: str, *, cls: str | None = None, **attrs: str) -> list[Element]:
+    root = parse_html(html) if isinstance(html, str) else html
+    found = []
+    for element in _walk(root):
+        attributes = dict(element.attributes)
+        if element.name != tag:
+            continue
+        if cls is not None and cls not in (attributes.get("class") or "").split():
+            continue
+        if any(attributes.get(name.rstrip("_")) != value for name, value in attrs.items()):
+            continue
+        found.append(element)
+    return found
+
+
+def text(node: Element | str) -> str:
+    if isinstance(node, str):
+        return node
+    return " ".join(" ".join(text(child) for child in node.children).split())
+
+
+def listed_numbers(html: str) -> list[int]:
+    """Question numbers in the order the page links to them (pager links included)."""
+    hrefs = (dict(link.attributes).get("href") or "" for link in select(html, "a"))
+    return [int(match[1]) for href in hrefs if (match := QUESTION_HREF.fullmatch(href))]
+
+
+def ten_questions() -> None:
+    """A small bank: ten questions over three categories."""
+    categories = [
+        Category.objects.create(name=f"Topic {index}", slug=f"topic-{index}", position=index)
+        for index in range(3)
+    ]
+    for number in range(1, 11):
+        make_question(number, category=categories[number % 3])
+
+
+def start_interview(user: User) -> InterviewSession:
+    return start_session(
+        user=user,
+        questions=list(Question.objects.filter(number__in=[1, 2])),
+        mode=InterviewSession.Mode.TIMED,
+        seconds_per_item=120,
+        include_scenarios=False,
+        now=timezone.now(),
+    )
+
+
+def count_queries(
+    client: Client, url: str, assert_max_queries: DjangoAssertNumQueries, budget: int
+) -> int:
+    with assert_max_queries(budget) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+class TestHome:
+    def test_it_counts_the_bank(self, client: Client, bank: ParsedBank) -> None:
+        response = client.get("/")
+
+        assert response.status_code == 200
+        lead = text(select(response.content.decode(), "p", cls="lead")[0])
+        assert "200 questions in 13 categories" in lead
+
+    def test_it_links_to_the_question_bank(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get("/").content.decode()
+
+        (actions,) = select(html, "p", cls="actions")
+        links = {text(link): dict(link.attributes)["href"] for link in select(actions, "a")}
+        assert links["Browse the question bank"] == LIST_URL
+
+    def test_it_invites_visitors_to_sign_up(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get("/").content.decode()
+
+        (primary,) = select(html, "a", cls="button-primary")
+        assert text(primary) == "Sign up to start an interview"
+        assert dict(primary.attributes)["href"] == reverse("signup")
+
+    def test_it_offers_a_candidate_a_new_interview(self, client: Client, bank: ParsedBank) -> None:
+        client.force_login(make_user())
+
+        html = client.get("/").content.decode()
+
+        (primary,) = select(html, "a", cls="button-primary")
+        assert text(primary) == "Start an interview"
+        assert dict(primary.attributes)["href"] == reverse("interviews:new")
+
+    def test_it_resumes_an_interview_in_progress(self, client: Client, bank: ParsedBank) -> None:
+        user = make_user()
+        session = start_interview(user)
+        client.force_login(user)
+
+        html = client.get("/").content.decode()
+
+        (primary,) = select(html, "a", cls="button-primary")
+        assert text(primary) == "Resume your interview"
+        assert dict(primary.attributes)["href"] == session.get_absolute_url()
+        assert select(html, "section", cls="recent") == []
+
+    def test_it_lists_recent_interviews(self, client: Client, bank: ParsedBank) -> None:
+        user = make_user()
+        session = end_session(session=start_interview(user), now=timezone.now())
+        client.force_login(user)
+
+        html = client.get("/").content.decode()
+
+        (recent,) = select(html, "ul", cls="recent-list")
+        (item,) = select(recent, "li")
+        assert dict(select(item, "a")[0].attributes)["href"] == reverse(
+            "interviews:summary", args=[session.pk]
+        )
+        assert "Ended early" in text(item)
+        (primary,) = select(html, "a", cls="button-primary")
+        assert text(primary) == "Start an interview"
+
+    def test_it_leaves_retired_questions_out_of_the_count(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        Question.objects.filter(number__in=[1, 2]).update(is_active=False)
+
+        lead = text(select(client.get("/").content.decode(), "p", cls="lead")[0])
+
+        assert "198 questions in 13 categories" in lead
+
+    def test_it_keeps_its_queries_constant(
+        self,
+        client: Client,
+        parsed_bank: ParsedBank,
+        django_assert_max_num_queries: DjangoAssertNumQueries,
+    ) -> None:
+        ten_questions()
+        small = count_queries(client, "/", django_assert_max_num_queries, HOME_BUDGET)
+        import_bank(parsed_bank)
+        full = count_queries(client, "/", django_assert_max_num_queries, HOME_BUDGET)
+
+        assert small == full
+
+
+class TestQuestionList:
+    def test_it_groups_questions_by_category_with_counts(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get(LIST_URL).content.decode()
+
+        sections = select(html, "section", cls="category")
+        headings = [text(select(section, "h2")[0]) for section in sections]
+        assert len(headings) == 13
+        assert headings[0] == "Fundamentals and Basics 10 questions"
+        assert headings[-1] == "Advanced Topics 80 questions"
+        assert "(121-200)" not in html
+        counts = [len(select(section, "li")) for section in sections]
+        assert sum(counts) == 200
+        assert listed_numbers(html) == list(range(1, 201))
+
+    def test_it_offers_every_category_in_the_filter(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL).content.decode()
+
+        options = [text(option) for option in select(html, "option")]
+        assert options[0] == "All categories (200)"
+        assert options[-1] == "Advanced Topics (80)"
+        assert len(options) == 14
+
+    def test_it_introduces_the_bank(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL).content.decode()
+
+        (intro,) = select(html, "p", cls="intro")
+        assert text(intro).startswith("200 questions in 13 categories")
+
+    def test_it_filters_by_category(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL, {"category": "advanced-topics"}).content.decode()
+
+        (section,) = select(html, "section", cls="category")
+        assert text(select(section, "h2")[0]) == "Advanced Topics 80 questions"
+        assert listed_numbers(html) == list(range(121, 201))
+        (chosen,) = [o for o in select(html, "option") if "selected" in dict(o.attributes)]
+        assert dict(chosen.attributes)["value"] == "advanced-topics"
+
+    def test_it_falls_back_to_all_categories_for_an_unknown_one(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get(LIST_URL, {"category": "astrology"}).content.decode()
+
+        (warning,) = select(html, "li", cls="message-warning")
+        assert "There is no category “astrology”; showing all of them." in text(warning)
+        assert len(select(html, "section", cls="category")) == 13
+
+    def test_it_ranks_title_matches_first(self, client: Client, bank: ParsedBank) -> None:
+        # "LoRA" is in the titles of 33 and 190 ("QLoRA") but only in the answers of 34 and 101.
+        html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
+
+        assert listed_numbers(html) == [33, 190, 34, 101]
+        assert text(select(html, "h2", cls="results-heading")[0]) == "4 results for “LoRA”"
+
+    def test_it_offers_to_clear_the_search(self, client: Client, bank: ParsedBank) -> None:
+        everything = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
+        in_category = client.get(
+            LIST_URL, {"q": "LoRA", "category": "advanced-topics"}
+        ).content.decode()
+
+        (clear,) = select(everything, "a", cls="clear-search")
+        assert dict(clear.attributes)["href"] == LIST_URL
+        (clear,) = select(in_category, "a", cls="clear-search")
+        assert dict(clear.attributes)["href"] == f"{LIST_URL}?category=advanced-topics"
+
+    def test_it_searches_case_insensitively(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL, {"q": "lora"}).content.decode()
+
+        assert listed_numbers(html) == [33, 190, 34, 101]
+
+    def test_it_requires_every_word_of_the_query(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL, {"q": "LoRA quantization"}).content.decode()
+
+        # 33 mentions only LoRA and 187 only quantization; 101 and 190 mention both.
+        assert listed_numbers(html) == [101, 190]
+
+    def test_it_searches_within_the_selected_category(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get(LIST_URL, {"q": "LoRA", "category": "advanced-topics"}).content.decode()
+
+        assert listed_numbers(html) == [190]
+        heading = text(select(html, "h2", cls="results-heading")[0])
+        assert heading == "1 result for “LoRA” in Advanced Topics"
+
+    def test_it_says_so_when_nothing_matches(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL, {"q": "LoRA sourdough"}).content.decode()
+
+        assert listed_numbers(html) == []
+        assert text(select(html, "h2", cls="results-heading")[0]) == (
+            "0 results for “LoRA sourdough”"
+        )
+        (empty,) = select(html, "p", cls="empty")
+        assert "No question mentions every word of “LoRA sourdough”" in text(empty)
+
+    def test_it_suggests_all_categories_when_one_has_no_match(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get(LIST_URL, {"q": "LoRA adapters", "category": "ethics-and-safety"})
+
+        (empty,) = select(html.content.decode(), "p", cls="empty")
+        (link,) = select(empty, "a")
+        assert text(link) == "search all categories"
+        assert dict(link.attributes)["href"] == f"{LIST_URL}?q=LoRA%20adapters"
+
+    def test_it_escapes_the_query(self, client: Client, bank: ParsedBank) -> None:
+        response = client.get(LIST_URL, {"q": "<script>alert(1)</script>"})
+
+        assert b"<script>alert(1)</script>" not in response.content
+        assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+
+    def test_it_hides_retired_questions(self, client: Client, bank: ParsedBank) -> None:
+        Question.objects.filter(number=33).update(is_active=False)
+
+        listing = client.get(LIST_URL).content.decode()
+        search = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
+
+        assert 33 not in listed_numbers(listing)
+        assert "Training and Fine-tuning 9 questions" in [
+            text(heading) for heading in select(listing, "h2")
+        ]
+        assert listed_numbers(search) == [190, 34, 101]
+
+    def test_it_drops_a_category_whose_questions_are_all_retired(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        Question.objects.filter(number__gte=121).update(is_active=False)
+
+        html = client.get(LIST_URL).content.decode()
+
+        assert len(select(html, "section", cls="category")) == 12
+        assert "Advanced Topics" not in html
+
+    def test_it_explains_an_empty_bank(self, client: Client) -> None:
+        html = client.get(LIST_URL).content.decode()
+
+        (empty,) = select(html, "p", cls="empty")
+        assert "python manage.py import_questions" in text(empty)
+
+    def test_it_returns_only_the_results_to_htmx(self, client: Client, bank: ParsedBank) -> None:
+        response = client.get(LIST_URL, {"q": "LoRA"}, HTTP_HX_REQUEST="true")
+
+        html = response.content.decode().strip()
+        assert html.startswith('<section id="results"')
+        assert html.endswith("</section>")
+        assert "<html" not in html
+        assert "<form" not in html
+        assert listed_numbers(html) == [33, 190, 34, 101]
+
+    def test_it_renders_the_whole_page_for_a_boosted_request(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        response = client.get(LIST_URL, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+
+        assert b"<html" in response.content
+        assert b'id="search-q"' in response.content
+
+    def test_it_wires_the_search_box_to_htmx(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
+
+        (form,) = select(html, "form", cls="search")
+        attributes = dict(form.attributes)
+        assert attributes["hx-get"] == LIST_URL
+        assert attributes["hx-target"] == "#results"
+        # The form also works without JavaScript: a plain GET to the same page.
+        assert attributes["method"] == "get"
+        assert attributes["action"] == LIST_URL
+        (search_box,) = select(form, "input", id="search-q")
+        assert dict(search_box.attributes)["value"] == "LoRA"
+        assert select(html, "label", for_="search-q")
+
+    def test_it_rejects_post(self, client: Client) -> None:
+        assert client.post(LIST_URL).status_code == 405
+
+    def test_it_keeps_its_queries_constant(
+        self,
+        client: Client,
+        parsed_bank: ParsedBank,
+        django_assert_max_num_queries: DjangoAssertNumQueries,
+    ) -> None:
+        ten_questions()
+        small = count_queries(client, LIST_URL, django_assert_max_num_queries, LIST_BUDGET)
+        import_bank(parsed_bank)
+        full = count_queries(client, LIST_URL, django_assert_max_num_queries, LIST_BUDGET)
+
+        assert small == full
+
+    def test_it_keeps_search_queries_constant(
+        self,
+        client: Client,
+        parsed_bank: ParsedBank,
+        django_assert_max_num_queries: DjangoAssertNumQueries,
+    ) -> None:
+        ten_questions()
+        url = f"{LIST_URL}?q=question+answer"
+        small = count_queries(client, url, django_assert_max_num_queries, LIST_BUDGET)
+        import_bank(parsed_bank)
+        full = count_queries(client, url, django_assert_max_num_queries, LIST_BUDGET)
+
+        assert small == full
+
+
+class TestQuestionDetail:
+    def test_it_shows_the_question_and_hides_the_answer_in_details(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/33/").content.decode()
+
+        assert text(select(html, "h1")[0]) == "33. What is LoRA (Low-Rank Adaptation)?"
+        (reveal,) = select(html, "details", cls="reveal")
+        assert "open" not in dict(reveal.attributes)
+        assert text(select(reveal, "summary")[0]) == "Reveal answer"
+        (answer,) = select(reveal, "div", cls="answer")
+        assert "parameter-efficient fine-tuning technique" in text(answer)
+
+    def test_it_asks_visitors_to_log_in_to_flag_the_answer(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/33/").content.decode()
+
+        (reveal,) = select(html, "details", cls="reveal")
+        (flag,) = select(reveal, "div", cls="flag")
+        (login,) = select(flag, "a")
+        assert dict(login.attributes)["href"] == f"{reverse('login')}?next=/questions/33/"
+        assert select(flag, "form") == []
+
+    def test_it_lets_a_candidate_flag_the_answer_after_the_reveal(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        client.force_login(make_user())
+
+        html = client.get("/questions/33/").content.decode()
+
+        (reveal,) = select(html, "details", cls="reveal")
+        (form,) = select(reveal, "form")
+        assert dict(form.attributes)["action"] == reverse("questions:flag", args=[33])
+        assert dict(form.attributes)["hx-target"] == "#flag-33"
+
+    def test_it_renders_the_answer_as_markdown(self, client: Client, db: None) -> None:
+        make_question(7, answer="Two points:\n\n- **first**\n- second")
+
+        html = client.get("/questions/7/").content.decode()
+
+        (answer,) = select(html, "div", cls="answer")
+        assert [text(item) for item in select(answer, "li")] == ["first", "second"]
+        assert select(answer, "strong")
+
+    def test_it_shows_the_follow_up_scenarios(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get("/questions/1/").content.decode()
+
+        (scenario,) = select(html, "section", cls="scenario")
+        assert text(select(scenario, "h2")[0]) == "Follow-up scenario 1.1"
+        assert "10,000 items in their e-commerce catalog" in text(scenario)
+        (reveal,) = select(scenario, "details", cls="reveal")
+        assert text(select(reveal, "summary")[0]) == "Reveal scenario answer"
+        assert "few-shot prompting" in text(reveal)
+
+    def test_it_has_no_scenarios_section_without_scenarios(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/33/").content.decode()
+
+        assert select(html, "section", cls="scenario") == []
+
+    def test_it_links_to_its_category(self, client: Client, bank: ParsedBank) -> None:
+        html = client.get("/questions/150/").content.decode()
+
+        (breadcrumbs,) = select(html, "nav", cls="breadcrumbs")
+        links = {text(link): dict(link.attributes)["href"] for link in select(breadcrumbs, "a")}
+        assert links == {
+            "Question bank": LIST_URL,
+            "Advanced Topics": f"{LIST_URL}?category=advanced-topics",
+        }
+
+    def test_it_links_to_the_previous_and_next_question(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/33/").content.decode()
+
+        (previous,) = select(html, "a", rel="prev")
+        (following,) = select(html, "a", rel="next")
+        assert dict(previous.attributes)["href"] == "/questions/32/"
+        assert dict(following.attributes)["href"] == "/questions/34/"
+
+    def test_it_has_no_previous_link_on_the_first_question(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/1/").content.decode()
+
+        assert select(html, "a", rel="prev") == []
+        assert select(html, "a", rel="next")
+
+    def test_it_has_no_next_link_on_the_last_question(
+        self, client: Client, bank: ParsedBank
+    ) -> None:
+        html = client.get("/questions/200/").content.decode()
+
+        assert select(html, "a", rel="next") == []
+        assert dict(select(html, "a", rel="prev")[0].attributes)["href"] == "/questions/199/"
+
+    def test_it_skips_retired_neighbours(self, client: Client, bank: ParsedBank) -> None:
+        Question.objects.filter(number__in=[32, 34]).update(is_active=False)
+
+        html = client.get("/questions/33/").content.decode()
+
+        assert dict(select(html, "a", rel="prev")[0].attributes)["href"] == "/questions/31/"
+        assert dict(select(html, "a", rel="next")[0].attributes)["href"] == "/questions/35/"
+
+    def test_it_404s_for_a_retired_question(self, client: Client, bank: ParsedBank) -> None:
+        Question.objects.filter(number=33).update(is_active=False)
+
+        assert client.get("/questions/33/").status_code == 404
+
+    @pytest.mark.parametrize("path", ["/questions/201/", "/questions/0/", "/questions/abc/"])
+    def test_it_404s_for_an_unknown_number(
+        self, client: Client, bank: ParsedBank, path: str
+    ) -> None:
+        assert client.get(path).status_code == 404
+
+    def test_it_rejects_post(self, client: Client, bank: ParsedBank) -> None:
+        assert client.post("/questions/33/").status_code == 405
+
+    def test_it_keeps_its_queries_constant(
+        self,
+        client: Client,
+        parsed_bank: ParsedBank,
+        django_assert_max_num_queries: DjangoAssertNumQueries,
+    ) -> None:
+        ten_questions()
+        url = "/questions/5/"
+        small = count_queries(client, url, django_assert_max_num_queries, DETAIL_BUDGET)
+        import_bank(parsed_bank)
+        full = count_queries(client, url, django_assert_max_num_queries, DETAIL_BUDGET)
+
+        assert small == full
