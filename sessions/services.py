@@ -45,8 +45,12 @@ def draw_questions(
     *, user: AbstractBaseUser, categories: Iterable[Category], count: int
 ) -> list[Question]:
     """Random active questions, those never seen first, then the ones last graded lowest."""
+    # Seen means shown: questions drawn into an interview that ended before them were not.
     asked_before = Item.objects.filter(
-        session__user=user, question=OuterRef("pk"), kind=Item.Kind.QUESTION
+        session__user=user,
+        question=OuterRef("pk"),
+        kind=Item.Kind.QUESTION,
+        shown_at__isnull=False,
     )
     last_grade = Subquery(
         asked_before.filter(grade__isnull=False).order_by("-graded_at").values("grade")[:1]
@@ -120,7 +124,9 @@ def start_session(
 
 
 def current_item(session: InterviewSession) -> Item | None:
-    return session.items.filter(position=session.current_position).first()
+    return (
+        session.items.select_related("category").filter(position=session.current_position).first()
+    )
 
 
 def show_current_item(*, session: InterviewSession, now: datetime) -> Item | None:
@@ -128,6 +134,11 @@ def show_current_item(*, session: InterviewSession, now: datetime) -> Item | Non
     item = current_item(session)
     if item is None or not session.is_open or item.shown_at is not None:
         return item
+    _start_clock(item, now)
+    return item
+
+
+def _start_clock(item: Item, now: datetime) -> None:
     deadline = now + timedelta(seconds=item.time_limit_seconds) if item.time_limit_seconds else None
     started = Item.objects.filter(pk=item.pk, shown_at__isnull=True).update(
         shown_at=now, deadline_at=deadline
@@ -136,22 +147,23 @@ def show_current_item(*, session: InterviewSession, now: datetime) -> Item | Non
         item.shown_at, item.deadline_at = now, deadline
     else:  # another request showed it a moment ago: its clock stands
         item.refresh_from_db()
-    return item
 
 
-def _lock_open_session(session: InterviewSession) -> InterviewSession:
-    locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
-    if not locked.is_open:
+def _lock_open_session(session: InterviewSession) -> None:
+    """Lock the session row and refresh the caller's object with it, so it leaves up to date."""
+    session.refresh_from_db(from_queryset=InterviewSession.objects.select_for_update())
+    if not session.is_open:
         raise SessionClosed("This interview has finished; it can no longer be changed.")
-    return locked
 
 
-def _item_at(session: InterviewSession, position: int) -> Item:
+def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
+    """The current item and the one after it (None after the last), in one query."""
     if position != session.current_position:
         raise NotCurrentItem(
             "That question is no longer the current one; here is where the interview stands."
         )
-    return session.items.get(position=position)
+    item, *following = session.items.filter(position__in=[position, position + 1])
+    return item, following[0] if following else None
 
 
 def _check_notes(notes: str) -> None:
@@ -165,8 +177,8 @@ def _check_notes(notes: str) -> None:
 def save_notes(*, session: InterviewSession, position: int, notes: str) -> None:
     """Keep a draft of the notes so a reload or a lost connection loses nothing."""
     _check_notes(notes)
-    locked = _lock_open_session(session)
-    item = _item_at(locked, position)
+    _lock_open_session(session)
+    item, _ = _item_at(session, position)
     Item.objects.filter(pk=item.pk, revealed_at__isnull=True).update(notes=notes)
 
 
@@ -185,8 +197,8 @@ def reveal_item(
     may only report a timeout it saw (its countdown reached zero), never hide one.
     """
     _check_notes(notes)
-    locked = _lock_open_session(session)
-    item = _item_at(locked, position)
+    _lock_open_session(session)
+    item, _ = _item_at(session, position)
     if item.revealed_at is not None:
         return item
     shown_at = item.shown_at or now
@@ -210,26 +222,24 @@ def grade_item(*, session: InterviewSession, position: int, grade: int, now: dat
     """Grade the current (revealed) item and move on; finishing the session after the last."""
     if grade not in Grade.values:
         raise InterviewError("Choose one of the four grades: Missed, Partial, Solid or Excellent.")
-    locked = _lock_open_session(session)
-    item = _item_at(locked, position)
+    _lock_open_session(session)
+    item, following = _item_at(session, position)
     if item.revealed_at is None:
         raise InterviewError("Reveal the model answer before grading yourself.")
-    item_count = locked.items.count()
-    is_last = position + 1 >= item_count
+    is_last = following is None
+    status = InterviewSession.Status.FINISHED if is_last else InterviewSession.Status.IN_PROGRESS
+    finished_at = now if is_last else None
     claimed = InterviewSession.objects.filter(
-        pk=locked.pk, current_position=position, status=InterviewSession.Status.IN_PROGRESS
-    ).update(
-        current_position=position + 1,
-        status=InterviewSession.Status.FINISHED if is_last else InterviewSession.Status.IN_PROGRESS,
-        finished_at=now if is_last else None,
-    )
+        pk=session.pk, current_position=position, status=InterviewSession.Status.IN_PROGRESS
+    ).update(current_position=position + 1, status=status, finished_at=finished_at)
     graded = Item.objects.filter(pk=item.pk, grade__isnull=True).update(grade=grade, graded_at=now)
     if not (claimed and graded):
         raise NotCurrentItem("That question was already graded.")
-    session.refresh_from_db()
+    session.current_position = position + 1
+    session.status, session.finished_at = status, finished_at
     item.grade, item.graded_at = grade, now
-    if not is_last:
-        show_current_item(session=session, now=now)
+    if following is not None:
+        _start_clock(following, now)
     return item
 
 

@@ -57,7 +57,9 @@ def _after_action(
     request: HttpRequest, session: InterviewSession, error: services.InterviewError | None = None
 ) -> HttpResponse:
     """Where an interview action leads: the next state, or the summary once finished."""
-    session.refresh_from_db()
+    if error is not None:
+        # A successful service call leaves `session` current; a refused one may not have.
+        session.refresh_from_db()
     if not session.is_open:
         if error is not None:
             messages.warning(request, str(error))

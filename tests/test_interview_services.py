@@ -1,0 +1,721 @@
+"""The interview workflow in sessions/services.py: drawing, starting, the clock, grading, ending.
+
+Time is passed in as `now` (fixed instants), never slept through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+
+from questions.bank import ParsedBank
+from questions.models import Category, Question, Scenario
+from sessions import services
+from sessions.models import Grade, InterviewSession, Item
+from tests.conftest import make_question, make_user
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+LIMIT = 60  # seconds per item in the timed sessions below
+GRACE = timedelta(seconds=3)  # settings.INTERVIEW_GRACE_SECONDS
+# Session + categories + scenarios + items, inside one transaction (savepoint in tests).
+START_BUDGET = 7
+
+
+def at(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+# The cast and the props.
+def make_owner() -> User:
+    return make_user("owner")
+
+
+def make_other_user() -> User:
+    return make_user("other")
+
+
+def make_category(name: str, position: int = 0) -> Category:
+    return Category.objects.create(
+        name=name, slug=name.lower().replace(" ", "-"), position=position
+    )
+
+
+def make_scenario(question: Question, label: str, **fields: object) -> Scenario:
+    defaults = {"prompt": f"Scenario {label}?", "answer": f"Scenario answer {label}."}
+    defaults.update(fields)
+    return Scenario.objects.create(question=question, label=label, **defaults)
+
+
+def make_session(
+    user: User,
+    questions: Sequence[Question],
+    *,
+    mode: str = InterviewSession.Mode.TIMED,
+    seconds: int = LIMIT,
+    include_scenarios: bool = True,
+    now: datetime = NOW,
+) -> InterviewSession:
+    return services.start_session(
+        user=user,
+        questions=questions,
+        mode=mode,
+        seconds_per_item=seconds,
+        include_scenarios=include_scenarios,
+        now=now,
+    )
+
+
+def answer(session: InterviewSession, grade: int, *, now: datetime, notes: str = "") -> Item:
+    """Show, reveal and grade the current item, all at `now`."""
+    item = services.show_current_item(session=session, now=now)
+    assert item is not None
+    services.reveal_item(session=session, position=item.position, notes=notes, now=now)
+    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
+
+
+def make_history(user: User, grades: Sequence[tuple[Question, int]], *, now: datetime) -> None:
+    """A finished past interview in which `user` graded each question as given."""
+    session = make_session(user, [q for q, _ in grades], include_scenarios=False, now=now)
+    for offset, (_, grade) in enumerate(grades):
+        answer(session, grade, now=now + timedelta(seconds=offset))
+    session.refresh_from_db()
+    assert session.status == InterviewSession.Status.FINISHED
+
+
+def item_at(session: InterviewSession, position: int) -> Item:
+    return session.items.get(position=position)
+
+
+def state(session: InterviewSession) -> tuple[object, ...]:
+    """Everything a refused action must leave untouched."""
+    session.refresh_from_db()
+    return (
+        session.status,
+        session.current_position,
+        session.finished_at,
+        list(session.items.order_by("position").values_list()),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner() -> User:
+    return make_owner()
+
+
+@pytest.fixture
+def questions() -> list[Question]:
+    return [make_question(number) for number in range(1, 5)]
+
+
+class TestDrawQuestions:
+    def test_it_never_draws_the_same_question_twice(self, bank: ParsedBank, owner: User) -> None:
+        categories = Category.objects.all()
+        for _ in range(5):
+            drawn = services.draw_questions(user=owner, categories=categories, count=30)
+            assert len(drawn) == 30
+            assert len({question.pk for question in drawn}) == 30
+
+    def test_it_draws_only_from_the_chosen_categories(self, bank: ParsedBank, owner: User) -> None:
+        chosen = list(Category.objects.order_by("position")[1:3])
+        drawn = services.draw_questions(user=owner, categories=chosen, count=20)
+        in_chosen = Question.objects.filter(category__in=chosen)
+        assert in_chosen.count() == 20
+        assert {q.pk for q in drawn} == set(in_chosen.values_list("pk", flat=True))
+
+        drawn = services.draw_questions(user=owner, categories=chosen[:1], count=5)
+        assert {q.category_id for q in drawn} == {chosen[0].pk}
+
+    def test_it_draws_only_active_questions(self, owner: User) -> None:
+        questions = [make_question(number) for number in range(1, 7)]
+        Question.objects.filter(number__in=[2, 4, 5]).update(is_active=False)
+
+        drawn = services.draw_questions(
+            user=owner, categories=Category.objects.all(), count=len(questions)
+        )
+
+        assert sorted(q.number for q in drawn) == [1, 3, 6]
+
+    def test_it_prefers_questions_the_user_has_never_seen(self, owner: User) -> None:
+        questions = [make_question(number) for number in range(1, 7)]
+        seen, unseen = questions[:3], questions[3:]
+        # The worst grades on the seen ones must still not outrank "never seen".
+        make_history(owner, [(q, Grade.MISSED) for q in seen], now=NOW - timedelta(days=2))
+        # Another user's history is not the owner's.
+        make_history(make_other_user(), [(q, Grade.EXCELLENT) for q in unseen], now=NOW)
+
+        for _ in range(5):
+            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=3)
+            assert {q.pk for q in drawn} == {q.pk for q in unseen}
+
+    def test_a_question_shown_but_not_graded_counts_as_seen(self, owner: User) -> None:
+        skipped, unseen = make_question(1), make_question(2)
+        past = make_session(owner, [skipped], now=NOW - timedelta(days=1))
+        services.show_current_item(session=past, now=NOW - timedelta(days=1))
+        services.end_session(session=past, now=NOW - timedelta(days=1))
+
+        for _ in range(10):
+            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
+            assert drawn == [unseen]
+
+    def test_a_question_never_reached_still_counts_as_unseen(self, owner: User) -> None:
+        reached, never_reached, graded = make_question(1), make_question(2), make_question(3)
+        make_history(owner, [(graded, Grade.MISSED)], now=NOW - timedelta(days=2))
+        past = make_session(owner, [reached, never_reached], now=NOW - timedelta(days=1))
+        services.show_current_item(session=past, now=NOW - timedelta(days=1))
+        services.end_session(session=past, now=NOW - timedelta(days=1))  # before the second one
+
+        for _ in range(10):
+            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
+            assert drawn == [never_reached]
+
+    def test_it_prefers_the_lowest_last_grade_among_seen_questions(self, owner: User) -> None:
+        q1, q2, q3, q4, q5 = (make_question(number) for number in range(1, 6))
+        # q1 was missed once, but the latest grade is what counts.
+        make_history(owner, [(q1, Grade.MISSED)], now=NOW - timedelta(days=3))
+        make_history(
+            owner,
+            [(q1, Grade.EXCELLENT), (q2, Grade.SOLID), (q3, Grade.MISSED), (q4, Grade.PARTIAL)],
+            now=NOW - timedelta(days=1),
+        )
+        make_history(owner, [(q5, Grade.EXCELLENT)], now=NOW - timedelta(days=2))
+        categories = Category.objects.all()
+
+        drawn = services.draw_questions(user=owner, categories=categories, count=3)
+        assert [q.number for q in drawn] == [3, 4, 2]
+
+        drawn = services.draw_questions(user=owner, categories=categories, count=5)
+        assert [q.number for q in drawn][:3] == [3, 4, 2]
+        assert {q.number for q in drawn[3:]} == {1, 5}
+
+    def test_the_session_keeps_the_order_it_drew(self, bank: ParsedBank, owner: User) -> None:
+        drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=12)
+        session = make_session(owner, drawn, include_scenarios=False)
+
+        asked = list(
+            Item.objects.filter(session=session).order_by("position").values_list("question_id")
+        )
+        assert [pk for (pk,) in asked] == [q.pk for q in drawn]
+        # Drawing again does not reorder a started session.
+        services.draw_questions(user=owner, categories=Category.objects.all(), count=12)
+        again = list(session.items.order_by("position").values_list("question_id", flat=True))
+        assert again == [q.pk for q in drawn]
+
+
+class TestStartSession:
+    def test_it_puts_each_scenario_right_after_its_question(
+        self, bank: ParsedBank, owner: User
+    ) -> None:
+        picked = [Question.objects.get(number=n) for n in (2, 14, 1)]
+
+        session = make_session(owner, picked)
+
+        items = list(session.items.order_by("position"))
+        assert [(i.position, i.kind, i.label) for i in items] == [
+            (0, Item.Kind.QUESTION, "Question 2"),
+            (1, Item.Kind.SCENARIO, "Follow-up scenario 2.1"),
+            (2, Item.Kind.QUESTION, "Question 14"),
+            (3, Item.Kind.QUESTION, "Question 1"),
+            (4, Item.Kind.SCENARIO, "Follow-up scenario 1.1"),
+        ]
+        scenario = Scenario.objects.get(label="1.1")
+        assert items[4].question_id == picked[2].pk
+        assert items[4].scenario_id == scenario.pk
+        assert items[4].category_id == picked[2].category_id
+        assert (items[4].prompt, items[4].answer) == (scenario.prompt, scenario.answer)
+        assert (items[3].prompt, items[3].answer) == (picked[2].title, picked[2].answer)
+        assert session.current_position == 0
+        assert session.status == InterviewSession.Status.IN_PROGRESS
+        assert session.started_at == NOW
+        assert all(i.time_limit_seconds == LIMIT and i.shown_at is None for i in items)
+
+    def test_it_asks_no_scenarios_when_follow_ups_are_off(
+        self, bank: ParsedBank, owner: User
+    ) -> None:
+        picked = [Question.objects.get(number=n) for n in (1, 2, 3)]
+
+        session = make_session(owner, picked, include_scenarios=False)
+
+        items = session.items.order_by("position")
+        assert [i.label for i in items] == ["Question 1", "Question 2", "Question 3"]
+        assert not session.items.filter(kind=Item.Kind.SCENARIO).exists()
+
+    def test_it_records_the_categories_asked(self, owner: User) -> None:
+        other = make_category("Ethics", position=1)
+        q1, q2 = make_question(1), make_question(2, category=other)
+
+        session = make_session(owner, [q1, q2])
+
+        assert set(session.categories.all()) == {q1.category, other}
+
+    def test_practice_mode_has_no_time_limit(self, owner: User, questions: list[Question]) -> None:
+        session = make_session(owner, questions, mode=InterviewSession.Mode.PRACTICE)
+        assert not session.is_timed
+
+        item = services.show_current_item(session=session, now=NOW)
+        assert item.time_limit_seconds is None
+        assert item.deadline_at is None
+        revealed = services.reveal_item(
+            session=session, position=0, notes="", now=at(3 * 3600), browser_timed_out=True
+        )
+        assert revealed.timed_out is False
+        assert revealed.time_taken == timedelta(hours=3)
+
+    def test_it_snapshots_what_it_shows(self, bank: ParsedBank, owner: User) -> None:
+        question = Question.objects.get(number=1)
+        scenario = question.scenarios.get()
+        original = (question.title, question.answer, scenario.prompt, scenario.answer)
+        session = make_session(owner, [question])
+
+        question.title, question.answer = "Edited title?", "Edited answer."
+        question.save()
+        scenario.prompt, scenario.answer = "Edited scenario?", "Edited scenario answer."
+        scenario.save()
+
+        first, follow_up = session.items.order_by("position")
+        assert (first.prompt, first.answer, follow_up.prompt, follow_up.answer) == original
+        # And the snapshot is what a reveal shows.
+        services.show_current_item(session=session, now=NOW)
+        revealed = services.reveal_item(session=session, position=0, notes="", now=at(5))
+        assert (revealed.prompt, revealed.answer) == original[:2]
+
+    def test_it_refuses_to_start_without_questions(self, owner: User) -> None:
+        with pytest.raises(services.InterviewError):
+            make_session(owner, [])
+        assert not InterviewSession.objects.exists()
+
+    def test_it_runs_a_fixed_number_of_queries(
+        self, bank: ParsedBank, owner: User, django_assert_max_num_queries
+    ) -> None:
+        def start(numbers: Sequence[int]) -> int:
+            picked = list(Question.objects.filter(number__in=numbers).order_by("number"))
+            with django_assert_max_num_queries(START_BUDGET) as captured:
+                session = make_session(owner, picked)
+            follow_ups = Scenario.objects.filter(question__in=picked).count()
+            assert session.items.count() == len(picked) + follow_ups
+            return len(captured)
+
+        few = start([1, 2, 3])
+        many = start(range(1, 21))  # 13 of these have a scenario: 33 items
+        most = start(range(101, 131))  # the largest session the form allows
+        assert few == many == most
+
+
+class TestClock:
+    @pytest.fixture
+    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
+        return make_session(owner, questions)
+
+    def test_it_sets_the_deadline_on_first_show(self, session: InterviewSession) -> None:
+        assert item_at(session, 0).deadline_at is None
+
+        item = services.show_current_item(session=session, now=at(10))
+
+        assert item.shown_at == at(10)
+        assert item.deadline_at == at(10 + LIMIT)
+        stored = item_at(session, 0)
+        assert (stored.shown_at, stored.deadline_at) == (at(10), at(10 + LIMIT))
+        # Only the current item's clock starts.
+        assert item_at(session, 1).shown_at is None
+
+    def test_a_second_show_never_restarts_the_clock(self, session: InterviewSession) -> None:
+        services.show_current_item(session=session, now=NOW)
+
+        again = services.show_current_item(session=session, now=at(45))
+
+        assert (again.shown_at, again.deadline_at) == (NOW, at(LIMIT))
+        stored = item_at(session, 0)
+        assert (stored.shown_at, stored.deadline_at) == (NOW, at(LIMIT))
+
+    def test_a_reveal_before_the_deadline_is_in_time(self, session: InterviewSession) -> None:
+        services.show_current_item(session=session, now=NOW)
+
+        item = services.reveal_item(session=session, position=0, notes="n", now=at(LIMIT - 1))
+
+        assert item.timed_out is False
+
+    def test_a_reveal_within_the_grace_period_is_in_time(self, session: InterviewSession) -> None:
+        services.show_current_item(session=session, now=NOW)
+        late_but_forgiven = at(LIMIT) + GRACE - timedelta(seconds=1)
+
+        item = services.reveal_item(session=session, position=0, notes="", now=late_but_forgiven)
+
+        assert item.timed_out is False
+        assert item_at(session, 0).timed_out is False
+
+    def test_a_reveal_after_the_grace_period_is_timed_out_whatever_the_browser_says(
+        self, session: InterviewSession
+    ) -> None:
+        services.show_current_item(session=session, now=NOW)
+        too_late = at(LIMIT) + GRACE + timedelta(seconds=1)
+
+        item = services.reveal_item(
+            session=session, position=0, notes="", now=too_late, browser_timed_out=False
+        )
+
+        assert item.timed_out is True
+        assert item_at(session, 0).timed_out is True
+
+    def test_the_browsers_timeout_counts_near_the_deadline(self, session: InterviewSession) -> None:
+        services.show_current_item(session=session, now=NOW)
+
+        item = services.reveal_item(
+            session=session, position=0, notes="", now=at(LIMIT - 1), browser_timed_out=True
+        )
+
+        assert item.timed_out is True
+
+    def test_the_browser_cannot_claim_a_timeout_long_before_the_deadline(
+        self, session: InterviewSession
+    ) -> None:
+        services.show_current_item(session=session, now=NOW)
+
+        item = services.reveal_item(
+            session=session, position=0, notes="", now=at(5), browser_timed_out=True
+        )
+
+        assert item.timed_out is False
+
+    def test_it_follows_the_grace_setting(self, session: InterviewSession, settings) -> None:
+        settings.INTERVIEW_GRACE_SECONDS = 0
+        services.show_current_item(session=session, now=NOW)
+
+        item = services.reveal_item(session=session, position=0, notes="", now=at(LIMIT + 1))
+
+        assert item.timed_out is True
+
+    def test_it_stores_exact_uncapped_times(self, session: InterviewSession) -> None:
+        services.show_current_item(session=session, now=NOW)
+        revealed_at = NOW + timedelta(hours=2, seconds=7, microseconds=250_000)
+        graded_at = revealed_at + timedelta(seconds=30)
+
+        services.reveal_item(session=session, position=0, notes="", now=revealed_at)
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=graded_at)
+
+        item = item_at(session, 0)
+        assert (item.shown_at, item.revealed_at, item.graded_at) == (NOW, revealed_at, graded_at)
+        assert item.time_taken == timedelta(hours=2, seconds=7, microseconds=250_000)
+        assert item.timed_out is True
+        # The next item's clock starts when the grade moves the interview on to it.
+        following = item_at(session, 1)
+        assert (following.shown_at, following.deadline_at) == (
+            graded_at,
+            graded_at + timedelta(seconds=LIMIT),
+        )
+
+
+class TestNotesAndReveal:
+    @pytest.fixture
+    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
+        session = make_session(owner, questions)
+        services.show_current_item(session=session, now=NOW)
+        return session
+
+    def test_it_saves_a_draft_of_the_notes(self, session: InterviewSession) -> None:
+        services.save_notes(session=session, position=0, notes="Draft: attention is")
+
+        assert item_at(session, 0).notes == "Draft: attention is"
+        assert item_at(session, 0).revealed_at is None
+
+    def test_it_refuses_notes_over_ten_thousand_characters(self, session: InterviewSession) -> None:
+        services.save_notes(session=session, position=0, notes="x" * 10_000)
+        before = state(session)
+
+        with pytest.raises(services.InterviewError, match="10,000"):
+            services.save_notes(session=session, position=0, notes="y" * 10_001)
+        with pytest.raises(services.InterviewError, match="10,000"):
+            services.reveal_item(session=session, position=0, notes="y" * 10_001, now=at(1))
+
+        assert state(session) == before
+
+    def test_a_draft_cannot_overwrite_revealed_notes(self, session: InterviewSession) -> None:
+        services.reveal_item(session=session, position=0, notes="final", now=at(5))
+
+        services.save_notes(session=session, position=0, notes="late autosave")
+
+        assert item_at(session, 0).notes == "final"
+
+    def test_a_second_reveal_keeps_the_first(self, session: InterviewSession) -> None:
+        services.reveal_item(session=session, position=0, notes="first", now=at(5))
+
+        again = services.reveal_item(
+            session=session, position=0, notes="second", now=at(500), browser_timed_out=True
+        )
+
+        assert (again.notes, again.revealed_at, again.timed_out) == ("first", at(5), False)
+        stored = item_at(session, 0)
+        assert (stored.notes, stored.revealed_at, stored.timed_out) == ("first", at(5), False)
+
+    def test_it_refuses_to_reveal_an_item_that_is_not_current(
+        self, session: InterviewSession
+    ) -> None:
+        before = state(session)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.reveal_item(session=session, position=1, notes="ahead", now=at(5))
+        with pytest.raises(services.NotCurrentItem):
+            services.save_notes(session=session, position=2, notes="ahead")
+
+        assert state(session) == before
+
+
+class TestGrade:
+    @pytest.fixture
+    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
+        session = make_session(owner, questions[:3])
+        services.show_current_item(session=session, now=NOW)
+        return session
+
+    def test_it_requires_a_reveal_first(self, session: InterviewSession) -> None:
+        before = state(session)
+
+        with pytest.raises(services.InterviewError, match="Reveal"):
+            services.grade_item(session=session, position=0, grade=Grade.SOLID, now=at(5))
+
+        assert state(session) == before
+
+    @pytest.mark.parametrize("grade", [-1, 4, 7])
+    def test_it_refuses_a_grade_outside_zero_to_three(
+        self, session: InterviewSession, grade: int
+    ) -> None:
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+        before = state(session)
+
+        with pytest.raises(services.InterviewError, match="one of the four grades"):
+            services.grade_item(session=session, position=0, grade=grade, now=at(6))
+
+        assert state(session) == before
+
+    def test_grading_moves_on_to_the_next_item(self, session: InterviewSession) -> None:
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+
+        graded = services.grade_item(session=session, position=0, grade=Grade.PARTIAL, now=at(9))
+
+        assert (graded.grade, graded.graded_at) == (Grade.PARTIAL, at(9))
+        assert session.current_position == 1  # the caller's object is refreshed
+        session.refresh_from_db()
+        assert session.current_position == 1
+        assert session.status == InterviewSession.Status.IN_PROGRESS
+        assert session.finished_at is None
+        assert item_at(session, 0).grade == Grade.PARTIAL
+        assert services.current_item(session).position == 1
+
+    def test_the_last_grade_finishes_the_session(self, session: InterviewSession) -> None:
+        answer(session, Grade.SOLID, now=at(10))
+        answer(session, Grade.EXCELLENT, now=at(20))
+
+        answer(session, Grade.MISSED, now=at(30))
+
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.FINISHED
+        assert session.finished_at == at(30)
+        assert session.current_position == 3
+        assert services.current_item(session) is None
+        assert list(session.items.order_by("position").values_list("grade", flat=True)) == [2, 3, 0]
+        assert not session.items.filter(skipped=True).exists()
+
+    def test_grading_a_stale_position_changes_nothing(self, session: InterviewSession) -> None:
+        answer(session, Grade.SOLID, now=at(10))
+        services.reveal_item(session=session, position=1, notes="", now=at(15))
+        before = state(session)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=session, position=0, grade=Grade.MISSED, now=at(20))
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=session, position=2, grade=Grade.MISSED, now=at(20))
+
+        assert state(session) == before
+
+    def test_a_double_grade_records_one_grade(self, session: InterviewSession) -> None:
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=at(6))
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=session, position=0, grade=Grade.SOLID, now=at(6))
+
+        session.refresh_from_db()
+        assert session.current_position == 1
+        assert list(session.items.order_by("position").values_list("grade", flat=True)) == [
+            Grade.SOLID,
+            None,
+            None,
+        ]
+
+    def test_a_stale_session_object_cannot_skip_an_item(self, session: InterviewSession) -> None:
+        # Two tabs: each holds the session as it was loaded.
+        other_tab = InterviewSession.objects.get(pk=session.pk)
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=at(6))
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=other_tab, position=0, grade=Grade.MISSED, now=at(7))
+
+        session.refresh_from_db()
+        assert session.current_position == 1
+        assert item_at(session, 0).grade == Grade.SOLID
+
+
+class TestEndSession:
+    @pytest.fixture
+    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
+        session = make_session(owner, questions)
+        answer(session, Grade.SOLID, now=at(10))
+        services.reveal_item(session=session, position=1, notes="halfway", now=at(20))
+        return session
+
+    def test_it_marks_ungraded_items_skipped(self, session: InterviewSession) -> None:
+        ended = services.end_session(session=session, now=at(30))
+
+        assert ended.status == InterviewSession.Status.ENDED_EARLY
+        assert ended.finished_at == at(30)
+        items = list(session.items.order_by("position"))
+        assert [(i.grade, i.skipped) for i in items] == [
+            (Grade.SOLID, False),
+            (None, True),
+            (None, True),
+            (None, True),
+        ]
+        assert [i.grade_label for i in items] == ["Solid", "Skipped", "Skipped", "Skipped"]
+        assert items[1].notes == "halfway"
+
+    def test_ending_twice_is_harmless(self, session: InterviewSession) -> None:
+        services.end_session(session=session, now=at(30))
+        before = state(session)
+
+        again = services.end_session(session=session, now=at(90))
+
+        assert again.finished_at == at(30)
+        assert state(session) == before
+
+    def test_it_does_not_reopen_or_relabel_a_finished_session(self, owner: User) -> None:
+        session = make_session(owner, [make_question(9)], include_scenarios=False)
+        answer(session, Grade.EXCELLENT, now=at(5))
+        before = state(session)
+
+        services.end_session(session=session, now=at(60))
+
+        assert state(session) == before
+        assert session.status == InterviewSession.Status.FINISHED
+
+    def test_every_action_after_the_end_raises_session_closed(
+        self, session: InterviewSession
+    ) -> None:
+        services.end_session(session=session, now=at(30))
+        before = state(session)
+
+        with pytest.raises(services.SessionClosed):
+            services.save_notes(session=session, position=1, notes="more")
+        with pytest.raises(services.SessionClosed):
+            services.reveal_item(session=session, position=1, notes="more", now=at(31))
+        with pytest.raises(services.SessionClosed):
+            services.grade_item(session=session, position=1, grade=Grade.SOLID, now=at(32))
+        # Showing a closed session starts no clock.
+        services.show_current_item(session=session, now=at(33))
+        assert services.show_current_item(session=session, now=at(34)).position == 1
+
+        assert state(session) == before
+
+    def test_a_finished_session_refuses_actions_too(self, owner: User) -> None:
+        session = make_session(owner, [make_question(9)], include_scenarios=False)
+        answer(session, Grade.EXCELLENT, now=at(5))
+
+        with pytest.raises(services.SessionClosed):
+            services.reveal_item(session=session, position=0, notes="", now=at(6))
+        with pytest.raises(services.SessionClosed):
+            services.grade_item(session=session, position=0, grade=Grade.MISSED, now=at(6))
+        assert item_at(session, 0).grade == Grade.EXCELLENT
+
+
+class TestScore:
+    def test_it_scores_points_over_three_per_item_shown(self, owner: User) -> None:
+        ethics = make_category("Ethics", position=1)
+        q1, q2 = make_question(1), make_question(2)
+        q3, q4 = make_question(3, category=ethics), make_question(4, category=ethics)
+        session = make_session(owner, [q1, q3, q2, q4])
+        answer(session, Grade.EXCELLENT, now=at(0))  # q1: 3 points
+        # q3: revealed after the clock ran out, graded Partial: 1 point.
+        services.reveal_item(session=session, position=1, notes="", now=at(LIMIT + 30))
+        services.grade_item(session=session, position=1, grade=Grade.PARTIAL, now=at(LIMIT + 31))
+        # q2 is shown (its clock started on the grade above) but the interview ends: 0 of 3.
+        services.end_session(session=session, now=at(LIMIT + 40))  # q4 never shown
+
+        totals = session.score_summary()
+
+        assert (totals.points, totals.asked, totals.graded, totals.timed_out, totals.total) == (
+            4,
+            3,
+            2,
+            1,
+            4,
+        )
+        assert totals.max_points == 9
+        assert totals.percent == 44  # 4 / 9
+        breakdown = session.category_breakdown()
+        assert [(row.name, row.asked, row.points, row.percent) for row in breakdown] == [
+            ("Fundamentals", 2, 3, 50),
+            ("Ethics", 1, 1, 33),
+        ]
+
+    def test_a_perfect_interview_scores_one_hundred(self, owner: User) -> None:
+        session = make_session(owner, [make_question(1), make_question(2)])
+        answer(session, Grade.EXCELLENT, now=at(0))
+        answer(session, Grade.EXCELLENT, now=at(10))
+
+        assert session.score_summary().percent == 100
+
+    def test_nothing_shown_has_no_score(self, owner: User, questions: list[Question]) -> None:
+        session = make_session(owner, questions)
+        services.end_session(session=session, now=at(1))
+
+        assert session.score_summary().percent is None
+        assert session.category_breakdown() == []
+
+
+class TestWeakQuestions:
+    def test_it_returns_missed_and_partial_questions_in_order(self, owner: User) -> None:
+        q1, q2, q3, q4, q5, q6 = (make_question(number) for number in range(1, 7))
+        make_scenario(q4, "4.1")
+        make_scenario(q5, "5.1")
+        session = make_session(owner, [q6, q1, q2, q3, q4, q5])
+        # Items: q6, q1, q2, q3, q4, 4.1, q5, 5.1
+        for grade in [
+            Grade.PARTIAL,  # q6
+            Grade.EXCELLENT,  # q1
+            Grade.MISSED,  # q2
+            Grade.SOLID,  # q3
+            Grade.SOLID,  # q4 ...
+            Grade.MISSED,  # ... but its scenario 4.1 was missed: q4 comes back
+        ]:
+            answer(session, grade, now=at(0))
+        services.end_session(session=session, now=at(60))  # q5 and 5.1 skipped: not weak
+
+        weak = services.weak_questions(session)
+
+        assert [q.number for q in weak] == [6, 2, 4]
+
+    def test_a_weak_question_and_its_weak_scenario_come_back_once(self, owner: User) -> None:
+        question = make_question(1)
+        make_scenario(question, "1.1")
+        session = make_session(owner, [question])
+        answer(session, Grade.MISSED, now=at(0))
+        answer(session, Grade.PARTIAL, now=at(10))
+
+        assert services.weak_questions(session) == [question]
+
+    def test_it_leaves_out_retired_questions(self, owner: User) -> None:
+        q1, q2 = make_question(1), make_question(2)
+        session = make_session(owner, [q1, q2])
+        answer(session, Grade.MISSED, now=at(0))
+        answer(session, Grade.MISSED, now=at(10))
+        Question.objects.filter(pk=q1.pk).update(is_active=False)
+
+        assert services.weak_questions(session) == [q2]

@@ -1,0 +1,1050 @@
+"""The interview pages through the test client: starting, answering, grading, ending, reviewing.
+
+Every action is exercised as a plain form post (redirects, no JavaScript) and as an HTMX request
+(fragment swaps). The clock is moved with time-machine, never slept through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.http import HttpResponse
+from django.test import Client
+from django.test.html import Element, parse_html
+
+from questions.bank import ParsedBank
+from questions.models import Category, Question
+from questions.services import import_bank
+from sessions import services
+from sessions.models import Grade, InterviewSession, Item
+from tests.conftest import make_question, make_user
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+LIMIT = 60
+HTMX = {"HTTP_HX_REQUEST": "true"}
+NEW_URL = "/interviews/new/"
+# Queries the grade → next item step may spend, whatever the bank size or the user's history.
+GRADE_STEP_BUDGET = 12
+FRAGMENT_LIMIT = 15_000
+FINISHED_MESSAGE = "This interview has finished; it can no longer be changed."
+STALE_MESSAGE = "That question is no longer the current one; here is where the interview stands."
+GRADE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
+
+
+# The cast.
+def make_owner() -> User:
+    return make_user("owner")
+
+
+def make_other_user() -> User:
+    return make_user("other")
+
+
+def logged_in(user: User, **client_options: Any) -> Client:
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
+def make_interview(
+    user: User,
+    questions: Sequence[Question],
+    *,
+    mode: str = InterviewSession.Mode.TIMED,
+    include_scenarios: bool = False,
+    now: datetime = T0,
+) -> InterviewSession:
+    return services.start_session(
+        user=user,
+        questions=questions,
+        mode=mode,
+        seconds_per_item=LIMIT,
+        include_scenarios=include_scenarios,
+        now=now,
+    )
+
+
+def play(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
+    """Answer the next items through the services, one grade each."""
+    for grade in grades:
+        item = services.show_current_item(session=session, now=now)
+        services.reveal_item(session=session, position=item.position, notes="", now=now)
+        services.grade_item(session=session, position=item.position, grade=grade, now=now)
+
+
+# URLs.
+def detail_url(session: InterviewSession) -> str:
+    return f"/interviews/{session.pk}/"
+
+
+def item_url(session: InterviewSession, position: int, action: str) -> str:
+    return f"/interviews/{session.pk}/items/{position}/{action}/"
+
+
+def reveal(
+    client: Client,
+    session: InterviewSession,
+    position: int,
+    *,
+    notes: str = "",
+    headers: dict[str, str] | None = None,
+    **data: str,
+) -> HttpResponse:
+    url = item_url(session, position, "reveal")
+    return client.post(url, {"notes": notes, **data}, **(headers or {}))
+
+
+def grade(
+    client: Client, session: InterviewSession, position: int, value: object, **headers: Any
+) -> HttpResponse:
+    return client.post(item_url(session, position, "grade"), {"grade": value}, **headers)
+
+
+# Reading pages.
+def html(response: HttpResponse) -> str:
+    return response.content.decode()
+
+
+def _walk(node: Element | str) -> Iterator[Element]:
+    if isinstance(node, str):
+        return
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def find_all(
+    markup: str | Element, tag: str, *, cls: str | None = None, **attrs: str | None
+) -> list[Element]:
+    """Elements named `tag` with class `cls` and attributes `attrs` (None: present, any value)."""
+    root = parse_html(markup) if isinstance(markup, str) else markup
+    found = []
+    for element in _walk(root):
+        attributes = dict(element.attributes)
+        if element.name != tag:
+            continue
+        if cls is not None and cls not in (attributes.get("class") or "").split():
+            continue
+        if all(
+            name in attributes if value is None else attributes.get(name) == value
+            for name, value in ((key.rstrip("_"), value) for key, value in attrs.items())
+        ):
+            found.append(element)
+    return found
+
+
+def text(node: Element | str) -> str:
+    if isinstance(node, str):
+        return node
+    return " ".join(" ".join(text(child) for child in node.children).split())
+
+
+def messages_shown(markup: str) -> list[str]:
+    return [text(li) for ul in find_all(markup, "ul", cls="messages") for li in ul.children]
+
+
+def remaining_ms(markup: str) -> int:
+    (timer,) = find_all(markup, "div", **{"data-timer": None})
+    return int(dict(timer.attributes)["data-remaining-ms"])
+
+
+def is_fragment(markup: str) -> bool:
+    stripped = markup.lstrip()
+    return (
+        stripped.startswith('<section id="interview"')
+        and stripped.rstrip().endswith("</section>")
+        and "<html" not in markup
+        and "<body" not in markup
+    )
+
+
+def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every interview row: what a refused request must leave exactly as it was."""
+    return (
+        list(InterviewSession.objects.order_by("pk").values_list()),
+        list(Item.objects.order_by("pk").values_list()),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner() -> User:
+    return make_owner()
+
+
+@pytest.fixture
+def client(owner: User) -> Client:
+    return logged_in(owner)
+
+
+@pytest.fixture
+def questions() -> list[Question]:
+    return [make_question(number) for number in range(1, 4)]
+
+
+@pytest.fixture
+def clock(time_machine) -> Any:
+    time_machine.move_to(T0, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
+    """The owner's interview of three questions, the first one on screen since T0."""
+    session = make_interview(owner, questions)
+    services.show_current_item(session=session, now=T0)
+    return session
+
+
+# Every interview URL, with what a request to it posts.
+INTERVIEW_REQUESTS = [
+    pytest.param("get", "", {}, id="detail"),
+    pytest.param("get", "summary/", {}, id="summary"),
+    pytest.param("get", "end/", {}, id="end-get"),
+    pytest.param("post", "end/", {}, id="end-post"),
+    pytest.param("post", "retry/", {}, id="retry"),
+    pytest.param("post", "items/0/notes/", {"notes": "sneaky"}, id="notes"),
+    pytest.param("post", "items/0/reveal/", {"notes": "sneaky"}, id="reveal"),
+    pytest.param("post", "items/0/grade/", {"grade": "3"}, id="grade"),
+]
+
+
+class TestAccess:
+    @pytest.mark.parametrize(("method", "suffix", "data"), [*INTERVIEW_REQUESTS])
+    def test_it_sends_anonymous_visitors_to_log_in(
+        self, session: InterviewSession, method: str, suffix: str, data: dict[str, str]
+    ) -> None:
+        url = detail_url(session) + suffix
+        before = state()
+
+        response = getattr(Client(), method)(url, data)
+
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={url}"
+        assert state() == before
+
+    @pytest.mark.parametrize("method", ["get", "post"])
+    def test_the_new_interview_page_requires_login(self, method: str) -> None:
+        response = getattr(Client(), method)(NEW_URL)
+
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={NEW_URL}"
+
+    @pytest.mark.parametrize(("method", "suffix", "data"), [*INTERVIEW_REQUESTS])
+    def test_it_hides_other_users_sessions(
+        self, session: InterviewSession, method: str, suffix: str, data: dict[str, str]
+    ) -> None:
+        services.reveal_item(session=session, position=0, notes="mine", now=T0)
+        intruder = logged_in(make_other_user())
+        before = state()
+
+        response = getattr(intruder, method)(detail_url(session) + suffix, data)
+
+        assert response.status_code == 404
+        assert "mine" not in html(response)
+        assert state() == before
+
+    @pytest.mark.parametrize(
+        ("method", "suffix", "data", "expected"),
+        [
+            ("get", "", {}, "mine"),
+            ("get", "summary/", {}, "→ "),
+            ("get", "end/", {}, "End this interview now?"),
+            ("post", "end/", {}, "→ "),
+            ("post", "retry/", {}, "→ summary/"),
+            ("post", "items/0/notes/", {"notes": "sneaky"}, ""),
+            ("post", "items/0/reveal/", {"notes": "sneaky"}, "→ "),
+            ("post", "items/0/grade/", {"grade": "3"}, "→ "),
+        ],
+    )
+    def test_the_same_urls_work_for_the_owner(
+        self,
+        client: Client,
+        session: InterviewSession,
+        method: str,
+        suffix: str,
+        data: dict[str, str],
+        expected: str,
+    ) -> None:
+        """The control for the test above: what 404s for the intruder works for the owner."""
+        services.reveal_item(session=session, position=0, notes="mine", now=T0)
+
+        response = getattr(client, method)(detail_url(session) + suffix, data)
+
+        if expected.startswith("→ "):
+            assert response.status_code == 302
+            assert response["Location"] == detail_url(session) + expected.removeprefix("→ ")
+        else:
+            assert response.status_code in {200, 204}
+            assert expected in html(response)
+
+    def test_it_hides_other_users_finished_sessions(self, session: InterviewSession) -> None:
+        services.end_session(session=session, now=T0)
+        intruder = logged_in(make_other_user())
+
+        for suffix in ["", "summary/"]:
+            assert intruder.get(detail_url(session) + suffix).status_code == 404
+        assert intruder.post(detail_url(session) + "retry/").status_code == 404
+        assert InterviewSession.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        ("method", "url"),
+        [
+            ("get", "/interviews/999999/"),
+            ("get", "/interviews/999999/summary/"),
+            ("get", "/interviews/abc/"),
+            ("post", "/interviews/999999/items/0/reveal/"),
+            ("post", "/interviews/{pk}/items/x/grade/"),
+            ("post", "/interviews/{pk}/items/-1/reveal/"),
+            ("post", "/interviews/{pk}/items/0/grade/extra/"),
+        ],
+    )
+    def test_it_404s_on_malformed_or_unknown_ids(
+        self, client: Client, session: InterviewSession, method: str, url: str
+    ) -> None:
+        before = state()
+
+        response = getattr(client, method)(url.format(pk=session.pk), {"notes": "", "grade": "1"})
+
+        assert response.status_code == 404
+        assert state() == before
+
+    def test_a_position_past_the_end_is_not_current(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        before = state()
+
+        response = client.post(item_url(session, 99, "notes"), {"notes": "nowhere"})
+
+        assert response.status_code == 409
+        assert STALE_MESSAGE in html(response)
+        assert state() == before
+
+    def test_actions_only_accept_post(self, client: Client, session: InterviewSession) -> None:
+        for action in ["notes", "reveal", "grade"]:
+            assert client.get(item_url(session, 0, action)).status_code == 405
+        assert client.get(detail_url(session) + "retry/").status_code == 405
+        assert Item.objects.get(session=session, position=0).revealed_at is None
+
+
+class TestNewInterviewForm:
+    def test_it_offers_the_defaults(self, bank: ParsedBank, client: Client) -> None:
+        page = html(client.get(NEW_URL))
+
+        (count,) = find_all(page, "input", name="question_count")
+        (seconds,) = find_all(page, "input", name="seconds_per_item")
+        assert dict(count.attributes)["value"] == "5"
+        assert dict(seconds.attributes)["value"] == "120"
+        assert find_all(page, "input", name="include_scenarios", checked=None)
+        (mode,) = find_all(page, "input", name="mode", checked=None)
+        assert dict(mode.attributes)["value"] == "timed"
+        boxes = find_all(page, "input", name="categories")
+        assert len(boxes) == Category.objects.count() == 13
+        assert all("checked" in dict(box.attributes) for box in boxes)
+
+    def test_it_starts_an_interview_with_the_chosen_settings(
+        self, bank: ParsedBank, client: Client, owner: User
+    ) -> None:
+        fundamentals = Category.objects.get(name="Fundamentals and Basics")
+
+        response = client.post(
+            NEW_URL,
+            {
+                "categories": [fundamentals.pk],
+                "question_count": "3",
+                "seconds_per_item": "90",
+                "include_scenarios": "on",
+                "mode": "timed",
+            },
+        )
+
+        session = InterviewSession.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == detail_url(session)
+        assert session.user == owner
+        assert (session.mode, session.seconds_per_item, session.include_scenarios) == (
+            "timed",
+            90,
+            True,
+        )
+        items = list(session.items.order_by("position"))
+        # Every question in this category has one follow-up, asked right after it.
+        assert [item.kind for item in items] == ["question", "scenario"] * 3
+        assert {item.category_id for item in items} == {fundamentals.pk}
+        assert {item.time_limit_seconds for item in items} == {90}
+
+    def test_practice_mode_shows_no_clock(self, bank: ParsedBank, client: Client) -> None:
+        response = client.post(
+            NEW_URL,
+            {
+                "categories": [c.pk for c in Category.objects.all()],
+                "question_count": "2",
+                "seconds_per_item": "120",
+                "mode": "practice",
+            },
+            follow=True,
+        )
+
+        session = InterviewSession.objects.get()
+        assert session.mode == "practice"
+        assert not session.items.filter(kind=Item.Kind.SCENARIO).exists()  # box left unticked
+        assert session.items.get(position=0).deadline_at is None
+        page = html(response)
+        assert "Practice · no clock" in page
+        assert not find_all(page, "div", **{"data-timer": None})
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"),
+        [
+            pytest.param(
+                {"categories": ["999999"]},
+                "categories",
+                "Select a valid choice. 999999 is not one of the available choices.",
+                id="unknown-category",
+            ),
+            pytest.param(
+                {"categories": ["abc"]}, "categories", "“abc” is not a valid value.", id="bad-id"
+            ),
+            pytest.param(
+                {"categories": []}, "categories", "Choose at least one category.", id="none"
+            ),
+            pytest.param(
+                {"question_count": "0"},
+                "question_count",
+                "Ensure this value is greater than or equal to 1.",
+                id="count-0",
+            ),
+            pytest.param(
+                {"question_count": "31"},
+                "question_count",
+                "Ensure this value is less than or equal to 30.",
+                id="count-31",
+            ),
+            pytest.param(
+                {"question_count": "eleven"},
+                "question_count",
+                "Enter a whole number.",
+                id="count-text",
+            ),
+            pytest.param(
+                {"categories": ["FUNDAMENTALS"], "question_count": "11"},
+                "question_count",
+                "The chosen categories have 10 questions; choose 10 or fewer.",
+                id="count-more-than-exist",
+            ),
+            pytest.param(
+                {"seconds_per_item": "14"},
+                "seconds_per_item",
+                "Ensure this value is greater than or equal to 15.",
+                id="seconds-14",
+            ),
+            pytest.param(
+                {"seconds_per_item": "901"},
+                "seconds_per_item",
+                "Ensure this value is less than or equal to 900.",
+                id="seconds-901",
+            ),
+            pytest.param(
+                {"mode": "marathon"},
+                "mode",
+                "Select a valid choice. marathon is not one of the available choices.",
+                id="mode",
+            ),
+        ],
+    )
+    def test_it_rerenders_invalid_input_with_errors_and_creates_nothing(
+        self, bank: ParsedBank, client: Client, changes: dict, field: str, message: str
+    ) -> None:
+        fundamentals = Category.objects.get(name="Fundamentals and Basics")
+        data: dict[str, Any] = {
+            "categories": [c.pk for c in Category.objects.all()],
+            "question_count": "5",
+            "seconds_per_item": "120",
+            "include_scenarios": "on",
+            "mode": "timed",
+        }
+        data.update(changes)
+        data["categories"] = [
+            fundamentals.pk if c == "FUNDAMENTALS" else c for c in data["categories"]
+        ]
+
+        response = client.post(NEW_URL, data)
+
+        assert response.status_code == 400
+        page = html(response)
+        errors = find_all(page, "ul", cls="errorlist", id=f"id_{field}_error")
+        assert [text(li) for ul in errors for li in ul.children] == [message]
+        assert find_all(page, "form", action=NEW_URL)
+        assert not InterviewSession.objects.exists()
+        assert not Item.objects.exists()
+
+    def test_it_keeps_what_was_typed_when_rerendering(
+        self, bank: ParsedBank, client: Client
+    ) -> None:
+        response = client.post(
+            NEW_URL, {"question_count": "31", "seconds_per_item": "200", "mode": "practice"}
+        )
+
+        page = html(response)
+        assert dict(find_all(page, "input", name="question_count")[0].attributes)["value"] == "31"
+        assert (
+            dict(find_all(page, "input", name="seconds_per_item")[0].attributes)["value"] == "200"
+        )
+        (mode,) = find_all(page, "input", name="mode", checked=None)
+        assert dict(mode.attributes)["value"] == "practice"
+
+
+class TestInterviewPage:
+    def test_it_shows_one_item_with_progress_and_a_notes_box(
+        self, client: Client, session: InterviewSession, questions: list[Question]
+    ) -> None:
+        page = html(client.get(detail_url(session)))
+
+        assert "Question 1 of 3" in page
+        (heading,) = find_all(page, "h1", id="item-heading")
+        assert questions[0].title in text(heading)
+        assert questions[1].title not in page
+        (notes,) = find_all(page, "textarea", name="notes")
+        assert find_all(page, "label", for_="notes")
+        assert dict(notes.attributes)["maxlength"] == "10000"
+        (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
+        assert "Reveal answer" in text(form)
+        assert remaining_ms(page) == LIMIT * 1000
+        assert questions[0].answer not in page  # not before the reveal
+
+    def test_it_shows_the_answer_and_grade_buttons_after_the_reveal(
+        self, client: Client, session: InterviewSession, questions: list[Question]
+    ) -> None:
+        reveal(client, session, 0, notes="My <b>answer</b>")
+        page = html(client.get(detail_url(session)))
+
+        assert "My &lt;b&gt;answer&lt;/b&gt;" in page
+        assert questions[0].answer in page
+        buttons = find_all(page, "button", name="grade")
+        assert [dict(b.attributes)["value"] for b in buttons] == ["0", "1", "2", "3"]
+        assert [dict(b.attributes)["aria-keyshortcuts"] for b in buttons] == ["1", "2", "3", "4"]
+        labels = [text(b) for b in buttons]
+        assert labels[1].startswith("2 Partial Right direction")
+        assert [label.split()[1] for label in labels] == ["Missed", "Partial", "Solid", "Excellent"]
+        assert not find_all(page, "textarea", name="notes")
+
+    def test_a_follow_up_scenario_is_labelled(
+        self, bank: ParsedBank, client: Client, owner: User, clock: Any
+    ) -> None:
+        session = make_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
+        play(session, [Grade.SOLID])
+
+        page = html(client.get(detail_url(session)))
+
+        assert "Question 2 of 2" in page
+        assert "Follow-up scenario 1.1" in page
+        assert find_all(page, "span", cls="tag-scenario")
+
+    def test_the_notes_draft_is_saved_and_shown_on_reload(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        response = client.post(item_url(session, 0, "notes"), {"notes": "Draft <i>one</i>"})
+
+        assert response.status_code == 204
+        assert session.items.get(position=0).notes == "Draft <i>one</i>"
+        (notes,) = find_all(html(client.get(detail_url(session))), "textarea", name="notes")
+        assert text(notes) == "Draft <i>one</i>"  # escaped in the page, parsed back here
+        assert "Draft &lt;i&gt;one&lt;/i&gt;" in html(client.get(detail_url(session)))
+
+    def test_a_reload_neither_stops_nor_restarts_the_clock(
+        self, client: Client, session: InterviewSession, clock: Any
+    ) -> None:
+        clock.move_to(T0 + timedelta(seconds=20), tick=False)
+
+        page = html(client.get(detail_url(session)))
+
+        assert remaining_ms(page) == (LIMIT - 20) * 1000
+        assert session.items.get(position=0).deadline_at == T0 + timedelta(seconds=LIMIT)
+        assert "Time's up" not in page
+
+    def test_a_reload_after_the_deadline_shows_times_up_and_the_reveal_is_timed_out(
+        self, client: Client, session: InterviewSession, clock: Any
+    ) -> None:
+        clock.move_to(T0 + timedelta(seconds=LIMIT + 1), tick=False)
+
+        page = html(client.get(detail_url(session)))
+
+        assert remaining_ms(page) == 0
+        assert "Time's up. Reveal the answer" in page
+        clock.move_to(T0 + timedelta(seconds=LIMIT + 4), tick=False)  # past the grace, too
+        response = reveal(client, session, 0, notes="late", timed_out="", headers=HTMX)
+        assert response.status_code == 200
+        assert find_all(html(response), "span", cls="badge-danger")
+        item = session.items.get(position=0)
+        assert (item.timed_out, item.revealed_at) == (True, T0 + timedelta(seconds=LIMIT + 4))
+        assert item.time_taken == timedelta(seconds=LIMIT + 4)
+
+
+class TestPlainFormFlow:
+    def test_a_whole_interview_works_without_javascript(
+        self, bank: ParsedBank, client: Client, clock: Any
+    ) -> None:
+        fundamentals = Category.objects.get(name="Fundamentals and Basics")
+        response = client.post(
+            NEW_URL,
+            {
+                "categories": [fundamentals.pk],
+                "question_count": "2",
+                "seconds_per_item": str(LIMIT),
+                "include_scenarios": "on",
+                "mode": "timed",
+            },
+        )
+        session = InterviewSession.objects.get()
+        assert response["Location"] == detail_url(session)
+        # (seconds since T0 to reveal, to grade, grade) for the four items.
+        script = [(30, 35, Grade.EXCELLENT), (99, 100, Grade.PARTIAL), (110, 111, Grade.SOLID)]
+        script.append((121, 122, Grade.MISSED))
+
+        for position, (reveal_at, grade_at, value) in enumerate(script):
+            page = html(client.get(detail_url(session)))
+            assert f"Question {position + 1} of 4" in page
+            clock.move_to(T0 + timedelta(seconds=reveal_at), tick=False)
+            response = reveal(client, session, position, notes=f"notes {position}")
+            assert (response.status_code, response["Location"]) == (302, detail_url(session))
+            assert "Model answer" in html(client.get(detail_url(session)))
+            clock.move_to(T0 + timedelta(seconds=grade_at), tick=False)
+            response = grade(client, session, position, int(value))
+            assert (response.status_code, response["Location"]) == (302, detail_url(session))
+
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.FINISHED
+        assert session.finished_at == T0 + timedelta(seconds=122)
+        items = list(session.items.order_by("position"))
+        assert [i.grade for i in items] == [3, 1, 2, 0]
+        assert [i.timed_out for i in items] == [False, True, False, False]
+        assert [i.notes for i in items] == ["notes 0", "notes 1", "notes 2", "notes 3"]
+        summary = html(client.get(detail_url(session)))
+        assert "Interview summary" in summary
+        assert stat(summary, "score") == "50%"  # 6 of 12 points
+        assert "Score (6 of 12 points)" in summary
+        assert stat(summary, "asked") == "4"
+        assert stat(summary, "timed-out") == "1"
+        assert stat(summary, "total-time") == "1 min 54 s"  # 30 + 64 + 10 + 10 seconds
+        summary_page = html(client.get(detail_url(session) + "summary/"))
+        for name in ["score", "asked", "timed-out", "total-time"]:
+            assert stat(summary_page, name) == stat(summary, name)
+
+
+def stat(markup: str, name: str) -> str:
+    (value,) = find_all(markup, "span", **{"data-testid": name})
+    return text(value)
+
+
+class TestHtmxFlow:
+    def test_reveal_returns_only_the_interview_fragment(
+        self, client: Client, session: InterviewSession, questions: list[Question]
+    ) -> None:
+        response = reveal(client, session, 0, notes="typed", headers=HTMX)
+
+        assert response.status_code == 200
+        fragment = html(response)
+        assert is_fragment(fragment)
+        assert questions[0].answer in fragment
+        assert find_all(fragment, "form", action=item_url(session, 0, "grade"))
+        assert session.items.get(position=0).revealed_at == T0
+
+    def test_grade_returns_the_next_items_fragment(
+        self, client: Client, session: InterviewSession, questions: list[Question], clock: Any
+    ) -> None:
+        reveal(client, session, 0, headers=HTMX)
+        clock.move_to(T0 + timedelta(seconds=12), tick=False)
+
+        response = grade(client, session, 0, 2, **HTMX)
+
+        assert response.status_code == 200
+        fragment = html(response)
+        assert is_fragment(fragment)
+        assert "Question 2 of 3" in fragment
+        assert questions[1].title in fragment
+        assert questions[0].title not in fragment
+        assert find_all(fragment, "form", action=item_url(session, 1, "reveal"))
+        assert remaining_ms(fragment) == LIMIT * 1000
+        shown = session.items.get(position=1)
+        assert (shown.shown_at, shown.deadline_at) == (
+            T0 + timedelta(seconds=12),
+            T0 + timedelta(seconds=12 + LIMIT),
+        )
+
+    def test_the_last_grade_redirects_the_browser_to_the_session_page(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        for position in range(3):
+            reveal(client, session, position, headers=HTMX)
+            response = grade(client, session, position, 3, **HTMX)
+
+        assert response.status_code == 200
+        assert response["HX-Redirect"] == detail_url(session)
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.FINISHED
+        assert stat(html(client.get(response["HX-Redirect"])), "score") == "100%"
+
+    def test_the_fragments_stay_small(self, bank: ParsedBank, client: Client, owner: User) -> None:
+        longest = sorted(Question.objects.all(), key=lambda q: len(q.answer))[-2:]
+        with_scenario = max(
+            Question.objects.filter(scenarios__isnull=False),
+            key=lambda q: len(q.scenarios.get().answer),
+        )
+        session = make_interview(owner, [*longest, with_scenario], include_scenarios=True)
+        client.get(detail_url(session))
+        sizes = []
+        for position in range(4):
+            revealed = reveal(client, session, position, notes="x" * 200, headers=HTMX)
+            graded = grade(client, session, position, 1, **HTMX)
+            sizes.append(len(revealed.content))
+            if position < 3:
+                sizes.append(len(graded.content))
+
+        assert max(sizes) < FRAGMENT_LIMIT, sizes
+
+
+class TestGradeStepQueries:
+    def grade_step(self, client: Client, session: InterviewSession, budget_fixture: Any) -> int:
+        client.get(detail_url(session))
+        reveal(client, session, 0, headers=HTMX)
+        with budget_fixture(GRADE_STEP_BUDGET) as captured:
+            response = grade(client, session, 0, 2, **HTMX)
+        assert "Question 2 of" in html(response)
+        return len(captured)
+
+    def test_it_runs_a_fixed_number_of_queries(
+        self, parsed_bank: ParsedBank, django_assert_max_num_queries
+    ) -> None:
+        newcomer = make_user("newcomer")
+        tiny_bank = [make_question(number) for number in range(1001, 1004)]
+        first = self.grade_step(
+            logged_in(newcomer), make_interview(newcomer, tiny_bank), django_assert_max_num_queries
+        )
+
+        import_bank(parsed_bank)
+        veteran = make_user("veteran")
+        bank_questions = list(Question.objects.order_by("number"))
+        for offset in range(30):
+            past = make_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
+            play(past, [Grade.PARTIAL, Grade.SOLID, Grade.MISSED])
+        assert InterviewSession.objects.filter(user=veteran).count() == 30
+        current = make_interview(veteran, bank_questions[:4], include_scenarios=True)
+        later = self.grade_step(logged_in(veteran), current, django_assert_max_num_queries)
+
+        assert first == later <= GRADE_STEP_BUDGET
+
+
+class TestRefusals:
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+    def test_it_refuses_notes_over_ten_thousand_characters(
+        self, client: Client, session: InterviewSession, headers: dict
+    ) -> None:
+        client.post(item_url(session, 0, "notes"), {"notes": "kept draft"})
+        before = state()
+
+        too_long = reveal(client, session, 0, notes="y" * 10_001, headers=headers)
+        autosave = client.post(item_url(session, 0, "notes"), {"notes": "y" * 10_001}, **headers)
+
+        message = "Ensure this value has at most 10000 characters (it has 10001)."
+        assert too_long.status_code == 400
+        assert message in html(too_long)
+        assert is_fragment(html(too_long)) == bool(headers)
+        assert autosave.status_code == 400
+        assert html(autosave) == message
+        assert state() == before
+        assert session.items.get(position=0).notes == "kept draft"
+
+    def test_it_accepts_exactly_ten_thousand_characters(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        assert (
+            client.post(item_url(session, 0, "notes"), {"notes": "z" * 10_000}).status_code == 204
+        )
+        assert reveal(client, session, 0, notes="z" * 10_000).status_code == 302
+        assert session.items.get(position=0).notes == "z" * 10_000
+
+    @pytest.mark.parametrize("value", ["7", "abc", "", "-1", "2.5", "4"])
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+    def test_it_refuses_grades_outside_the_four(
+        self, client: Client, session: InterviewSession, value: str, headers: dict
+    ) -> None:
+        reveal(client, session, 0)
+        before = state()
+
+        response = grade(client, session, 0, value, **headers)
+
+        assert response.status_code == 400
+        assert GRADE_MESSAGE in html(response)
+        assert state() == before
+
+    @pytest.mark.parametrize(
+        ("action", "data"),
+        [("reveal", {"notes": "after the end"}), ("grade", {"grade": "3"})],
+    )
+    def test_it_refuses_to_change_a_finished_session_with_a_message(
+        self, client: Client, session: InterviewSession, action: str, data: dict
+    ) -> None:
+        reveal(client, session, 0)
+        services.end_session(session=session, now=T0)
+        before = state()
+
+        plain = client.post(item_url(session, 0, action), data, follow=True)
+        htmx = client.post(item_url(session, 0, action), data, **HTMX)
+
+        assert plain.redirect_chain == [(detail_url(session), 302)]
+        assert FINISHED_MESSAGE in messages_shown(html(plain))
+        assert "Interview summary" in html(plain)
+        assert htmx["HX-Redirect"] == detail_url(session)
+        assert FINISHED_MESSAGE in messages_shown(html(client.get(detail_url(session))))
+        assert state() == before
+
+    def test_autosave_on_a_finished_session_is_refused(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        services.end_session(session=session, now=T0)
+        before = state()
+
+        response = client.post(item_url(session, 0, "notes"), {"notes": "late"})
+
+        assert response.status_code == 409
+        assert html(response) == FINISHED_MESSAGE
+        assert state() == before
+
+    def test_a_stale_position_gets_409_and_the_current_item_over_htmx(
+        self, client: Client, session: InterviewSession, questions: list[Question]
+    ) -> None:
+        reveal(client, session, 0, headers=HTMX)
+        grade(client, session, 0, 2, **HTMX)
+        before = state()
+
+        again = grade(client, session, 0, 0, **HTMX)  # a double click, or a second tab
+        ahead = reveal(client, session, 2, headers=HTMX)
+
+        for response in (again, ahead):
+            assert response.status_code == 409
+            fragment = html(response)
+            assert is_fragment(fragment)
+            assert STALE_MESSAGE in fragment
+            assert "Question 2 of 3" in fragment
+            assert questions[1].title in fragment
+        assert state() == before
+
+    def test_a_stale_position_redirects_with_a_message_for_plain_posts(
+        self, client: Client, session: InterviewSession, questions: list[Question]
+    ) -> None:
+        reveal(client, session, 0)
+        grade(client, session, 0, 2)
+        before = state()
+
+        response = client.post(item_url(session, 0, "grade"), {"grade": "0"}, follow=True)
+
+        assert response.redirect_chain == [(detail_url(session), 302)]
+        assert STALE_MESSAGE in messages_shown(html(response))
+        assert "Question 2 of 3" in html(response)
+        assert state() == before
+
+    def test_grading_before_the_reveal_is_refused(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        before = state()
+
+        response = grade(client, session, 0, 3, **HTMX)
+
+        assert response.status_code == 400
+        assert "Reveal the model answer before grading yourself." in html(response)
+        assert state() == before
+
+
+class TestCsrf:
+    @pytest.fixture
+    def guarded(self, owner: User) -> Client:
+        return logged_in(owner, enforce_csrf_checks=True)
+
+    @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+    @pytest.mark.parametrize(
+        ("suffix", "data"),
+        [
+            ("items/0/notes/", {"notes": "forged"}),
+            ("items/0/reveal/", {"notes": "forged"}),
+            ("items/0/grade/", {"grade": "3"}),
+            ("end/", {}),
+            ("retry/", {}),
+        ],
+    )
+    def test_it_rejects_posts_without_a_token(
+        self, guarded: Client, session: InterviewSession, suffix: str, data: dict, headers: dict
+    ) -> None:
+        services.reveal_item(session=session, position=0, notes="", now=T0)
+        before = state()
+
+        response = guarded.post(detail_url(session) + suffix, data, **headers)
+
+        assert response.status_code == 403
+        assert state() == before
+
+    def test_it_rejects_starting_an_interview_without_a_token(
+        self, guarded: Client, questions: list[Question]
+    ) -> None:
+        data = {
+            "categories": [questions[0].category_id],
+            "question_count": "1",
+            "seconds_per_item": "60",
+            "mode": "timed",
+        }
+        assert guarded.post(NEW_URL, data).status_code == 403
+        assert not InterviewSession.objects.exists()
+
+    def test_htmx_posts_with_the_token_from_hx_headers_succeed(
+        self, guarded: Client, session: InterviewSession
+    ) -> None:
+        page = html(guarded.get(detail_url(session)))
+        (body,) = find_all(page, "body")
+        token = json.loads(dict(body.attributes)["hx-headers"])["X-CSRFToken"]
+
+        response = reveal(
+            guarded, session, 0, notes="with token", headers={**HTMX, "HTTP_X_CSRFTOKEN": token}
+        )
+
+        assert response.status_code == 200
+        assert is_fragment(html(response))
+        assert session.items.get(position=0).notes == "with token"
+
+    def test_plain_posts_with_the_forms_token_succeed(
+        self, guarded: Client, session: InterviewSession
+    ) -> None:
+        page = html(guarded.get(detail_url(session)))
+        (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
+        (field,) = find_all(form, "input", name="csrfmiddlewaretoken")
+        token = dict(field.attributes)["value"]
+
+        response = reveal(guarded, session, 0, notes="form", csrfmiddlewaretoken=token)
+
+        assert (response.status_code, response["Location"]) == (302, detail_url(session))
+        assert session.items.get(position=0).revealed_at == T0
+
+
+class TestEndInterview:
+    def test_it_asks_for_confirmation_first(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        play(session, [Grade.SOLID])
+
+        page = html(client.get(detail_url(session) + "end/"))
+
+        assert "End this interview now?" in page
+        assert "2 questions not yet graded will be recorded as skipped" in page
+        (form,) = find_all(page, "form", action=detail_url(session) + "end/")
+        assert dict(form.attributes)["method"] == "post"
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.IN_PROGRESS
+
+    def test_the_confirmed_end_records_the_rest_as_skipped(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        play(session, [Grade.SOLID])
+
+        response = client.post(detail_url(session) + "end/", follow=True)
+
+        assert response.redirect_chain == [(detail_url(session), 302)]
+        page = html(response)
+        assert "Interview ended. Unanswered questions are recorded as skipped." in messages_shown(
+            page
+        )
+        assert "Ended early" in page
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.ENDED_EARLY
+        assert list(session.items.order_by("position").values_list("skipped", flat=True)) == [
+            False,
+            True,
+            True,
+        ]
+        # Ending again changes nothing and says nothing new.
+        before = state()
+        assert client.post(detail_url(session) + "end/")["Location"] == detail_url(session)
+        assert state() == before
+
+    def test_the_end_page_of_a_finished_session_leads_to_the_summary(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        play(session, [Grade.SOLID] * 3)
+
+        response = client.get(detail_url(session) + "end/")
+
+        assert response["Location"] == detail_url(session)
+
+
+class TestSummary:
+    @pytest.fixture
+    def finished(self, session: InterviewSession) -> InterviewSession:
+        services.reveal_item(
+            session=session, position=0, notes='<script>alert("x")</script>', now=T0
+        )
+        services.grade_item(session=session, position=0, grade=Grade.MISSED, now=T0)
+        play(session, [Grade.EXCELLENT, Grade.PARTIAL], now=T0 + timedelta(seconds=5))
+        return session
+
+    def test_it_shows_every_item_with_grade_notes_and_collapsed_answer(
+        self, client: Client, finished: InterviewSession, questions: list[Question]
+    ) -> None:
+        page = html(client.get(detail_url(finished) + "summary/"))
+
+        assert '<script>alert("x")</script>' not in page
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+        cards = find_all(page, "li", cls="item-card")
+        assert len(cards) == 3
+        assert [text(find_all(card, "span", cls="grade-pill")[0]) for card in cards] == [
+            "Missed",
+            "Excellent",
+            "Partial",
+        ]
+        for card, question in zip(cards, questions, strict=True):
+            (details,) = find_all(card, "details")
+            assert "open" not in dict(details.attributes)
+            assert text(find_all(details, "summary")[0]) == "Model answer"
+            assert question.answer in text(details)
+        assert stat(page, "score") == "44%"  # (0 + 3 + 1) / 9
+        assert find_all(page, "form", action=detail_url(finished) + "retry/")
+
+    def test_an_open_session_has_no_summary_yet(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        response = client.get(detail_url(session) + "summary/")
+
+        assert response["Location"] == detail_url(session)
+
+    def test_retry_weak_questions_starts_a_session_with_exactly_those(
+        self, client: Client, finished: InterviewSession, questions: list[Question], owner: User
+    ) -> None:
+        response = client.post(detail_url(finished) + "retry/")
+
+        retry = InterviewSession.objects.exclude(pk=finished.pk).get()
+        assert response["Location"] == detail_url(retry)
+        assert retry.user == owner
+        assert retry.status == InterviewSession.Status.IN_PROGRESS
+        asked = list(retry.items.order_by("position").values_list("question_id", flat=True))
+        assert asked == [questions[0].pk, questions[2].pk]  # Missed, Partial; not Excellent
+        assert (retry.mode, retry.seconds_per_item) == (finished.mode, finished.seconds_per_item)
+
+    def test_retry_without_weak_questions_says_so_and_creates_nothing(
+        self, client: Client, session: InterviewSession
+    ) -> None:
+        play(session, [Grade.SOLID, Grade.EXCELLENT, Grade.SOLID])
+
+        response = client.post(detail_url(session) + "retry/", follow=True)
+
+        assert InterviewSession.objects.count() == 1
+        assert "Nothing in that interview was graded Missed or Partial." in messages_shown(
+            html(response)
+        )
+        assert not find_all(html(response), "form", action=detail_url(session) + "retry/")
