@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from questions.forms import MultilineTextField
 from questions.markdown import render_markdown
 from questions.models import AnswerFlag, Category, Question, Scenario
 
@@ -86,10 +88,15 @@ class CategoryAdmin(BankHistoryAdmin):
         return category.active_total
 
 
+# Answers and prompts keep LF line breaks whatever the browser submits.
+TEXT_FIELDS = {models.TextField: {"form_class": MultilineTextField}}
+
+
 class ScenarioInline(admin.StackedInline):
     model = Scenario
     extra = 0
     fields = ("label", "position", "prompt", "answer")
+    formfield_overrides = TEXT_FIELDS
 
 
 @admin.register(Question)
@@ -123,6 +130,7 @@ class QuestionAdmin(BankHistoryAdmin):
         ("Feedback and dates", {"fields": ("flags_link", "created_at", "updated_at")}),
     )
     actions = ("retire", "restore")
+    formfield_overrides = TEXT_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return (
@@ -145,7 +153,7 @@ class QuestionAdmin(BankHistoryAdmin):
     @admin.display(description="Preview")
     def answer_preview(self, question: Question) -> SafeString:
         if not question.answer:
-            return format_html('<p class="help">Save to see the preview.</p>')
+            return format_html('<p class="help">{}</p>', "Save to see the preview.")
         return format_html('<div class="answer-preview">{}</div>', render_markdown(question.answer))
 
     @admin.display(description="Flags from candidates")
@@ -183,6 +191,9 @@ class QuestionAdmin(BankHistoryAdmin):
 @admin.register(AnswerFlag)
 class AnswerFlagAdmin(admin.ModelAdmin):
     list_display = ("question_link", "reason", "short_comment", "user", "status", "created_at")
+    # The first column already links to the question; a link to the flag around it would nest
+    # two <a> elements, which browsers split, leaving the flag itself unreachable.
+    list_display_links = ("short_comment",)
     list_filter = ("status", "reason")
     list_select_related = ("question", "user")
     search_fields = ("=question__number", "comment")

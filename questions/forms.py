@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from questions.models import AnswerFlag
@@ -18,3 +20,16 @@ class FlagForm(forms.Form):
         "characters.",
         error_messages={"required": "Tell the editors what is wrong or unclear."},
     )
+
+
+class MultilineTextField(forms.CharField):
+    """Text from a <textarea>, with the CRLF line breaks every browser submits turned into LF.
+
+    The bank is stored, imported, exported and diffed with LF line breaks. Without this, any save
+    in the admin rewrote every line break of an answer: the history showed changes nobody made,
+    unchanged inline scenarios were saved again, and the import took the answer for edited.
+    """
+
+    def to_python(self, value: Any) -> str | None:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
