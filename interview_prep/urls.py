@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from interview_prep import views
+from sessions import views as session_views
 
 accounts = [
     path("signup/", views.signup, name="signup"),
@@ -26,5 +27,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("questions/", include("questions.urls")),
     path("interviews/", include("sessions.urls")),
+    path("history/", session_views.history, name="history"),
+    path("history/export.csv", session_views.history_csv, name="history_csv"),
     path("admin/", admin.site.urls),
 ]

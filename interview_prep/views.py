@@ -12,22 +12,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from interview_prep.forms import SignupForm
 from questions.models import Question
-from sessions.models import InterviewSession
+from sessions.views import dashboard
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return dashboard(request)
     stats = Question.objects.active().aggregate(
         questions=Count("pk"), categories=Count("category", distinct=True)
     )
-    in_progress = None
-    recent = []
-    if request.user.is_authenticated:
-        sessions = InterviewSession.objects.filter(user=request.user)
-        in_progress = sessions.filter(status=InterviewSession.Status.IN_PROGRESS).first()
-        recent = list(sessions.exclude(status=InterviewSession.Status.IN_PROGRESS)[:5])
-    context = {"stats": stats, "in_progress": in_progress, "recent": recent}
-    return render(request, "home.html", context)
+    return render(request, "home.html", {"stats": stats})
 
 
 @require_http_methods(["GET", "POST"])

@@ -83,3 +83,31 @@ class RevealForm(forms.Form):
 
 class GradeForm(forms.Form):
     grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)
+
+
+class PractiseForm(forms.Form):
+    """Question numbers (`numbers`, repeated) to practise in this order; all must be active."""
+
+    def clean(self) -> dict[str, Any]:
+        raw = self.data.getlist("numbers")
+        if not raw or len(raw) > settings.INTERVIEW_MAX_QUESTIONS:
+            raise forms.ValidationError("Choose between 1 and 30 questions.")
+        if not all(value.isdigit() for value in raw):
+            raise forms.ValidationError("Question numbers are whole numbers.")
+        numbers = list(dict.fromkeys(int(value) for value in raw))
+        by_number = Question.objects.active().in_bulk(numbers, field_name="number")
+        if len(by_number) != len(numbers):
+            raise forms.ValidationError("Some of those questions no longer exist.")
+        return {"questions": [by_number[number] for number in numbers]}
+
+
+class HistoryFilterForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label="All categories",
+    )
+    mode = forms.ChoiceField(
+        choices=[("", "All modes"), *InterviewSession.Mode.choices], required=False
+    )

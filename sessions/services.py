@@ -23,6 +23,7 @@ from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
 
 MAX_NOTES_LENGTH = 10_000
+SESSION_CLOSED_MESSAGE = "This interview has finished; it can no longer be changed."
 
 
 class InterviewError(Exception):
@@ -153,7 +154,7 @@ def _lock_open_session(session: InterviewSession) -> None:
     """Lock the session row and refresh the caller's object with it, so it leaves up to date."""
     session.refresh_from_db(from_queryset=InterviewSession.objects.select_for_update())
     if not session.is_open:
-        raise SessionClosed("This interview has finished; it can no longer be changed.")
+        raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
 
 def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:

@@ -4,17 +4,21 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from sessions import services
-from sessions.forms import GradeForm, RevealForm, StartSessionForm
+from sessions import charts, progress, services
+from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
 from sessions.models import GRADE_DESCRIPTIONS, Grade, InterviewSession, Item
 
 DETAIL_TEMPLATE = "sessions/session_detail.html"
+RECENT_SESSIONS = 6
+HISTORY_PAGE_SIZE = 20
 
 
 def _get_session_for_user(request: HttpRequest, session_id: int) -> InterviewSession:
@@ -124,6 +128,10 @@ def save_notes(request: HttpRequest, session_id: int, position: int) -> HttpResp
 @require_POST
 def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
+    if not session.is_open:
+        return _after_action(
+            request, session, services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+        )
     form = RevealForm(request.POST)
     if not form.is_valid():
         item = services.current_item(session)
@@ -146,6 +154,10 @@ def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse
 @require_POST
 def grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
+    if not session.is_open:
+        return _after_action(
+            request, session, services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+        )
     form = GradeForm(request.POST)
     if not form.is_valid():
         item = services.current_item(session)
@@ -223,3 +235,91 @@ def retry_weak(request: HttpRequest, session_id: int) -> HttpResponse:
         now=timezone.now(),
     )
     return redirect(retry)
+
+
+@login_required
+@require_POST
+def practise(request: HttpRequest) -> HttpResponse:
+    """Start an interview with exactly the listed questions (the dashboard's weakest)."""
+    form = PractiseForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, "Those questions can no longer be practised; pick others.")
+        return redirect("home")
+    session = services.start_session(
+        user=request.user,
+        questions=form.cleaned_data["questions"],
+        mode=InterviewSession.Mode.TIMED,
+        seconds_per_item=StartSessionForm.base_fields["seconds_per_item"].initial,
+        include_scenarios=True,
+        now=timezone.now(),
+    )
+    return redirect(session)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The signed-in home page: progress at a glance and what to practise next."""
+    user = request.user
+    recent = list(progress.sessions_with_totals(user)[:RECENT_SESSIONS])
+    in_progress = next((s for s in recent if s.is_open), None)
+    if in_progress is None:
+        in_progress = (
+            InterviewSession.objects.filter(user=user, status=InterviewSession.Status.IN_PROGRESS)
+            .order_by("-started_at")
+            .first()
+        )
+    series = progress.score_series(user)
+    categories = progress.category_averages(user)
+    context = {
+        "in_progress": in_progress,
+        "recent": [s for s in recent if not s.is_open],
+        "chart": charts.score_chart(series),
+        "series": series,
+        "categories": categories,
+        "bars": charts.category_bars(categories),
+        "weakest": progress.weakest_questions(user),
+    }
+    return render(request, "sessions/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    form = HistoryFilterForm(request.GET)
+    form.is_valid()
+    # A bad value falls back to that filter's default; the valid ones still apply.
+    filters = form.cleaned_data
+    sessions = progress.sessions_with_totals(request.user)
+    if category := filters.get("category"):
+        sessions = sessions.filter(
+            Exists(
+                InterviewSession.categories.through.objects.filter(
+                    interviewsession_id=OuterRef("pk"), category=category
+                )
+            )
+        )
+    if mode := filters.get("mode"):
+        sessions = sessions.filter(mode=mode)
+    page = Paginator(sessions.prefetch_related("categories"), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": HistoryFilterForm(initial=filters),
+        "page": page,
+        "filter_query": query.urlencode(),
+        "filtered": bool(filters.get("category") or filters.get("mode")),
+    }
+    return render(request, "sessions/history.html", context)
+
+
+@login_required
+@require_GET
+def history_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every item the user was ever asked, one CSV row each, streamed."""
+    filename = f"interview-history-{timezone.localdate():%Y-%m-%d}.csv"
+    response = StreamingHttpResponse(
+        progress.history_csv_lines(request.user), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

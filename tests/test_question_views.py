@@ -17,7 +17,7 @@ from questions.bank import ParsedBank
 from questions.models import Category, Question
 from questions.services import import_bank
 from sessions.models import InterviewSession
-from sessions.services import end_session, start_session
+from sessions.services import start_session
 from tests.conftest import make_question, make_user
 
 pytestmark = pytest.mark.django_db
@@ -117,43 +117,6 @@ class TestHome:
         (primary,) = select(html, "a", cls="button-primary")
         assert text(primary) == "Sign up to start an interview"
         assert dict(primary.attributes)["href"] == reverse("signup")
-
-    def test_it_offers_a_candidate_a_new_interview(self, client: Client, bank: ParsedBank) -> None:
-        client.force_login(make_user())
-
-        html = client.get("/").content.decode()
-
-        (primary,) = select(html, "a", cls="button-primary")
-        assert text(primary) == "Start an interview"
-        assert dict(primary.attributes)["href"] == reverse("interviews:new")
-
-    def test_it_resumes_an_interview_in_progress(self, client: Client, bank: ParsedBank) -> None:
-        user = make_user()
-        session = start_interview(user)
-        client.force_login(user)
-
-        html = client.get("/").content.decode()
-
-        (primary,) = select(html, "a", cls="button-primary")
-        assert text(primary) == "Resume your interview"
-        assert dict(primary.attributes)["href"] == session.get_absolute_url()
-        assert select(html, "section", cls="recent") == []
-
-    def test_it_lists_recent_interviews(self, client: Client, bank: ParsedBank) -> None:
-        user = make_user()
-        session = end_session(session=start_interview(user), now=timezone.now())
-        client.force_login(user)
-
-        html = client.get("/").content.decode()
-
-        (recent,) = select(html, "ul", cls="recent-list")
-        (item,) = select(recent, "li")
-        assert dict(select(item, "a")[0].attributes)["href"] == reverse(
-            "interviews:summary", args=[session.pk]
-        )
-        assert "Ended early" in text(item)
-        (primary,) = select(html, "a", cls="button-primary")
-        assert text(primary) == "Start an interview"
 
     def test_it_leaves_retired_questions_out_of_the_count(
         self, client: Client, bank: ParsedBank
