@@ -119,6 +119,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "interview_prep.wsgi.application"
 
+if os.environ.get("DATABASE_URL") == "":
+    # dj-database-url would return no database at all, and Django fail later with a KeyError.
+    raise ImproperlyConfigured(
+        "DATABASE_URL is set but empty: give a database URL, or unset it to use SQLite"
+    )
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -181,6 +186,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "interview_prep.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # The token reaches pages through the template (hx-headers), so scripts never need the cookie.
@@ -210,6 +216,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout page promises 15 minutes from the fifth failure: attempts while locked are refused
+# without checking the password, so they gain an attacker nothing and must not extend the wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no banner on every management command

@@ -24,6 +24,7 @@ handler500 = "interview_prep.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("accounts/", include(accounts)),
     path("questions/", include("questions.urls")),
     path("interviews/", include("sessions.urls")),
