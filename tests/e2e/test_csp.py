@@ -208,17 +208,6 @@ def test_the_admin_runs_under_the_strict_policy(
     assert watch.problems == []
 
 
-class InlineStyleBlocked(Exception):
-    """The one known violation: django-simple-history's paginator style attribute."""
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=InlineStyleBlocked,
-    reason="django-simple-history's own simple_history/object_history_list.html puts "
-    'style="border-top: 0" on its paginator (no block to override it by), which '
-    "style-src 'self' blocks: a cosmetic loss, not a reason to allow inline styles",
-)
 def test_the_admin_history_page_runs_under_the_strict_policy(
     watch: Watch, live_server: LiveServer, superuser: User
 ) -> None:
@@ -227,11 +216,4 @@ def test_the_admin_history_page_runs_under_the_strict_policy(
     watch.visit(f"/admin/questions/question/{question.pk}/history/", "admin question history")
     expect(watch.page.locator("p.paginator")).to_be_visible()
 
-    known = [
-        problem
-        for problem in watch.problems
-        if "style-src-attr blocked inline" in problem or "Applying inline style" in problem
-    ]
-    assert [problem for problem in watch.problems if problem not in known] == []
-    if known:
-        raise InlineStyleBlocked("\n".join(known))
+    assert watch.problems == []
