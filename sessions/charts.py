@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sessions.progress import CategoryAverage, ScorePoint
+from sessions.progress import ScorePoint
 
 WIDTH = 640
 HEIGHT = 240
@@ -69,31 +69,3 @@ def score_chart(series: list[ScorePoint]) -> ScoreChart | None:
         left=PAD_LEFT,
         right=WIDTH - PAD_RIGHT,
     )
-
-
-BAR_HEIGHT = 6
-BAR_GAP = 4
-
-
-@dataclass(frozen=True)
-class Bar:
-    y: int
-    width: float
-    row: CategoryAverage
-
-
-@dataclass(frozen=True)
-class BarChart:
-    height: int
-    bars: list[Bar]
-
-
-def category_bars(rows: list[CategoryAverage]) -> BarChart | None:
-    """One horizontal bar per category in a 100-unit-wide box (the width is the percent)."""
-    if not rows:
-        return None
-    pitch = BAR_HEIGHT + BAR_GAP
-    bars = [
-        Bar(y=index * pitch, width=max(row.percent, 1), row=row) for index, row in enumerate(rows)
-    ]
-    return BarChart(height=len(rows) * pitch - BAR_GAP, bars=bars)

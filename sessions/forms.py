@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -85,6 +86,9 @@ class GradeForm(forms.Form):
     grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)
 
 
+_QUESTION_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 class PractiseForm(forms.Form):
     """Question numbers (`numbers`, repeated) to practise in this order; all must be active."""
 
@@ -92,7 +96,9 @@ class PractiseForm(forms.Form):
         raw = self.data.getlist("numbers")
         if not raw or len(raw) > settings.INTERVIEW_MAX_QUESTIONS:
             raise forms.ValidationError("Choose between 1 and 30 questions.")
-        if not all(value.isdigit() for value in raw):
+        # Plain ASCII digits only: "²" passes str.isdigit() but not int(), and a huge number
+        # overflows the database's integer column.
+        if not all(_QUESTION_NUMBER.fullmatch(value) for value in raw):
             raise forms.ValidationError("Question numbers are whole numbers.")
         numbers = list(dict.fromkeys(int(value) for value in raw))
         by_number = Question.objects.active().in_bulk(numbers, field_name="number")

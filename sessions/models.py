@@ -30,6 +30,16 @@ GRADE_DESCRIPTIONS = {
 MAX_POINTS_PER_ITEM = max(Grade.values)
 
 
+def score_percent(points: int, items: int) -> int:
+    """points ÷ (3 × items) as a whole percentage, halves rounded up as the database rounds.
+
+    Python's round() would take 12.5 to 12 while PostgreSQL and SQLite give 13; integer
+    arithmetic keeps it exact.
+    """
+    max_points = MAX_POINTS_PER_ITEM * items
+    return (200 * points + max_points) // (2 * max_points)
+
+
 class InterviewSession(models.Model):
     class Mode(models.TextChoices):
         TIMED = "timed", "Timed interview"
@@ -114,9 +124,7 @@ class ScoreSummary:
 
     @property
     def percent(self) -> int | None:
-        if not self.asked:
-            return None
-        return round(100 * self.points / self.max_points)
+        return score_percent(self.points, self.asked) if self.asked else None
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,7 @@ class CategoryScore:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.points / (MAX_POINTS_PER_ITEM * self.asked))
+        return score_percent(self.points, self.asked)
 
 
 class Item(models.Model):

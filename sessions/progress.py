@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     Avg,
+    BooleanField,
     Case,
     Count,
     DurationField,
@@ -30,7 +31,7 @@ from django.db.models.functions import Coalesce, Round
 
 from questions.bank import short_category_name
 from questions.models import Question
-from sessions.models import MAX_POINTS_PER_ITEM, Grade, InterviewSession, Item
+from sessions.models import MAX_POINTS_PER_ITEM, Grade, InterviewSession, Item, score_percent
 
 WEAK_QUESTION_LIMIT = 6
 CHART_SESSIONS = 30
@@ -86,11 +87,20 @@ def score_series(user: AbstractBaseUser, limit: int = CHART_SESSIONS) -> list[Sc
 class CategoryAverage:
     name: str
     graded: int
-    average_points: float
+    points: int
+
+    @property
+    def average_points(self) -> float:
+        return self.points / self.graded
 
     @property
     def percent(self) -> int:
-        return round(100 * self.average_points / MAX_POINTS_PER_ITEM)
+        return score_percent(self.points, self.graded)
+
+    @property
+    def bar_width(self) -> int:
+        """The bar's length out of 100; a sliver even at 0 % so the row still shows a bar."""
+        return max(self.percent, 1)
 
     @property
     def band(self) -> str:
@@ -103,11 +113,11 @@ def category_averages(user: AbstractBaseUser) -> list[CategoryAverage]:
     rows = (
         Item.objects.filter(session__user=user, grade__isnull=False)
         .values("category__name")
-        .annotate(graded=Count("pk"), average=Avg("grade"))
+        .annotate(graded=Count("pk"), points=Sum("grade"), average=Avg("grade"))
         .order_by("average", "category__name")
     )
     return [
-        CategoryAverage(short_category_name(row["category__name"]), row["graded"], row["average"])
+        CategoryAverage(short_category_name(row["category__name"]), row["graded"], row["points"])
         for row in rows
     ]
 
@@ -128,24 +138,32 @@ class WeakQuestion:
 def weakest_questions(
     user: AbstractBaseUser, limit: int = WEAK_QUESTION_LIMIT
 ) -> list[WeakQuestion]:
-    """Active questions last graded Missed/Partial, or timed out, worst first."""
-    asked = Item.objects.filter(session__user=user, kind=Item.Kind.QUESTION, shown_at__isnull=False)
-    last_grade = Subquery(
-        asked.filter(question=OuterRef("question"))
-        .order_by("-shown_at", "-pk")
-        .values("grade")[:1],
-        output_field=IntegerField(),
+    """Active questions whose last attempt was Missed, Partial, skipped or out of time.
+
+    Worst first: by that last grade (skipped lowest), then by how often the question timed out.
+    """
+    # An attempt is over once graded or skipped; the question on screen right now is not one.
+    attempts = Item.objects.filter(
+        Q(grade__isnull=False) | Q(skipped=True),
+        session__user=user,
+        kind=Item.Kind.QUESTION,
+        shown_at__isnull=False,
     )
+    last_attempt = attempts.filter(question=OuterRef("question")).order_by("-shown_at", "-pk")
     rows = (
-        asked.filter(question__is_active=True)
+        attempts.filter(question__is_active=True)
         .values("question__number", "question__title")
         .annotate(
             attempt_count=Count("pk"),
             timed_out_count=Count("pk", filter=Q(timed_out=True)),
-            last_grade=last_grade,
+            last_grade=Subquery(last_attempt.values("grade")[:1], output_field=IntegerField()),
+            last_timed_out=Subquery(
+                last_attempt.values("timed_out")[:1], output_field=BooleanField()
+            ),
         )
+        # A question answered well and in time since its bad attempts drops out.
         .filter(
-            Q(last_grade__lte=Grade.PARTIAL) | Q(last_grade__isnull=True) | Q(timed_out_count__gt=0)
+            Q(last_grade__lte=Grade.PARTIAL) | Q(last_grade__isnull=True) | Q(last_timed_out=True)
         )
         .order_by(F("last_grade").asc(nulls_first=True), "-timed_out_count", "question__number")
     )[:limit]

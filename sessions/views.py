@@ -259,23 +259,23 @@ def practise(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home page: progress at a glance and what to practise next."""
     user = request.user
-    recent = list(progress.sessions_with_totals(user)[:RECENT_SESSIONS])
-    in_progress = next((s for s in recent if s.is_open), None)
-    if in_progress is None:
-        in_progress = (
-            InterviewSession.objects.filter(user=user, status=InterviewSession.Status.IN_PROGRESS)
-            .order_by("-started_at")
-            .first()
-        )
+    open_status = InterviewSession.Status.IN_PROGRESS
+    # The open interview is offered on its own (always one query, however recent it is);
+    # "recent" lists the ones that are over.
+    in_progress = (
+        InterviewSession.objects.filter(user=user, status=open_status)
+        .order_by("-started_at")
+        .first()
+    )
+    recent = progress.sessions_with_totals(user).exclude(status=open_status)[:RECENT_SESSIONS]
     series = progress.score_series(user)
     categories = progress.category_averages(user)
     context = {
         "in_progress": in_progress,
-        "recent": [s for s in recent if not s.is_open],
+        "recent": list(recent),
         "chart": charts.score_chart(series),
         "series": series,
         "categories": categories,
-        "bars": charts.category_bars(categories),
         "weakest": progress.weakest_questions(user),
     }
     return render(request, "sessions/dashboard.html", context)

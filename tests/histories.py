@@ -1,0 +1,169 @@
+"""Interview histories for the progress tests: played through the services, or bulk-made.
+
+`play` drives the real workflow (start, show, reveal, grade, end) with a fixed clock, so every
+timestamp, time taken and timeout is known to the second. `bulk_history` writes hundreds of
+finished sessions directly, for the query budgets, where the services would be far too slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.test import Client
+
+from questions.models import Question
+from sessions import services
+from sessions.models import Grade, InterviewSession, Item
+from tests.conftest import make_user
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+LIMIT = 60  # seconds per item in a timed interview
+LATE = LIMIT + 30  # revealed this long after being shown: timed out, whatever the grace
+GRADING_SECONDS = 5  # between revealing and grading
+
+
+# The cast.
+def make_owner() -> User:
+    return make_user("owner")
+
+
+def make_other_user() -> User:
+    return make_user("other")
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@dataclass(frozen=True)
+class Answer:
+    grade: int
+    seconds: int = 30  # from shown to revealed
+    notes: str = ""
+
+
+def play(
+    user: User,
+    questions: Sequence[Question],
+    answers: Sequence[Answer],
+    *,
+    at: datetime = T0,
+    mode: str = InterviewSession.Mode.TIMED,
+    include_scenarios: bool = False,
+    end_early: bool = False,
+) -> InterviewSession:
+    """Start an interview at `at` and answer its first items; end it early when asked to.
+
+    Ending early shows the next item first (as grading the previous one would have), so an
+    interview ended after k answers has asked k + 1 items.
+    """
+    session = services.start_session(
+        user=user,
+        questions=questions,
+        mode=mode,
+        seconds_per_item=LIMIT,
+        include_scenarios=include_scenarios,
+        now=at,
+    )
+    now = at
+    for answer in answers:
+        item = services.show_current_item(session=session, now=now)
+        assert item is not None, "more answers than items"
+        now += timedelta(seconds=answer.seconds)
+        services.reveal_item(session=session, position=item.position, notes=answer.notes, now=now)
+        now += timedelta(seconds=GRADING_SECONDS)
+        services.grade_item(session=session, position=item.position, grade=answer.grade, now=now)
+    if end_early:
+        services.show_current_item(session=session, now=now)
+        services.end_session(session=session, now=now)
+    session.refresh_from_db()
+    return session
+
+
+# Bulk histories ----------------------------------------------------------------------------
+
+GRADE_CYCLE = [Grade.SOLID, Grade.PARTIAL, Grade.EXCELLENT, Grade.MISSED, Grade.SOLID]
+
+
+def bulk_history(
+    user: User,
+    questions: Sequence[Question],
+    *,
+    sessions: int,
+    items_per_session: int = 10,
+    start: datetime = T0,
+) -> list[InterviewSession]:
+    """`sessions` past interviews, one a day from `start`, written with two bulk inserts.
+
+    They look like real ones: timed and practice, finished and ended early (the unasked items
+    skipped), realistic shown/revealed/graded timestamps, some answers timed out.
+    """
+    rows = []
+    for index in range(sessions):
+        started = start + timedelta(days=index)
+        ended_early = index % 4 == 3
+        rows.append(
+            InterviewSession(
+                user=user,
+                mode=InterviewSession.Mode.PRACTICE if index % 5 == 4 else "timed",
+                status=(
+                    InterviewSession.Status.ENDED_EARLY
+                    if ended_early
+                    else InterviewSession.Status.FINISHED
+                ),
+                seconds_per_item=LIMIT,
+                current_position=items_per_session - 2 if ended_early else items_per_session,
+                started_at=started,
+                finished_at=started + timedelta(minutes=30),
+            )
+        )
+    created = InterviewSession.objects.bulk_create(rows)
+
+    items = []
+    links = []
+    through = InterviewSession.categories.through
+    for index, session in enumerate(created):
+        now = session.started_at
+        categories = set()
+        for position in range(items_per_session):
+            question = questions[(index * items_per_session + position) % len(questions)]
+            categories.add(question.category_id)
+            timed = session.mode == InterviewSession.Mode.TIMED
+            item = Item(
+                session=session,
+                position=position,
+                question=question,
+                category_id=question.category_id,
+                label=f"Question {question.number}",
+                prompt=question.title,
+                answer="The model answer.",
+                time_limit_seconds=LIMIT if timed else None,
+            )
+            unasked = session.status == InterviewSession.Status.ENDED_EARLY and (
+                position >= session.current_position
+            )
+            if unasked:
+                item.skipped = True
+            else:
+                taken = LATE if (index + position) % 7 == 0 else 20 + (index + position) % 35
+                item.shown_at = now
+                item.deadline_at = now + timedelta(seconds=LIMIT) if timed else None
+                item.revealed_at = now + timedelta(seconds=taken)
+                item.graded_at = item.revealed_at + timedelta(seconds=GRADING_SECONDS)
+                item.timed_out = timed and taken > LIMIT
+                item.grade = GRADE_CYCLE[(index + position) % len(GRADE_CYCLE)]
+                item.notes = f"Notes for item {position}"
+                now = item.graded_at
+            items.append(item)
+        links.extend(
+            through(interviewsession_id=session.pk, category_id=category)
+            for category in sorted(categories)
+        )
+    Item.objects.bulk_create(items, batch_size=1000)
+    through.objects.bulk_create(links, batch_size=1000)
+    return created
