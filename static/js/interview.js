@@ -100,6 +100,49 @@
     }
   });
 
+  // Notes save themselves after a pause in typing. Leaving the page within that pause must not
+  // lose the rest: "End interview" saves them before it goes (so the summary shows them), and a
+  // reload or a closed tab sends them on the way out (keepalive outlives the page; beforeunload
+  // runs before the next page is requested). Until an autosave succeeds, what the server has is
+  // what it rendered: the box's defaultValue.
+  function notesBox() {
+    return document.querySelector("#interview textarea[hx-post]");
+  }
+
+  function flushNotes() {
+    const box = notesBox();
+    if (!box || !box.form) return null;
+    const saved = box.dataset.saved !== undefined ? box.dataset.saved : box.defaultValue;
+    if (box.value === saved) return null;
+    box.dataset.saved = box.value;
+    return fetch(box.getAttribute("hx-post"), {
+      method: "POST",
+      body: new FormData(box.form),
+      credentials: "same-origin",
+      keepalive: true,
+    }).catch(function () { /* offline or going away: the next autosave or the reveal will do */ });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target === notesBox()) event.target.dataset.sending = event.target.value;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const box = event.target;
+    if (box === notesBox() && event.detail.successful && box.dataset.sending !== undefined) {
+      box.dataset.saved = box.dataset.sending;
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("#interview a[data-saves-notes]");
+    if (!link || event.defaultPrevented || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    const saving = flushNotes();
+    if (!saving) return;
+    event.preventDefault();
+    saving.finally(function () { window.location.assign(link.href); });
+  });
+  window.addEventListener("beforeunload", flushNotes);
+
   // The interview region was replaced (outerHTML swap): restart the clock, move focus.
   document.addEventListener("htmx:afterSettle", function (event) {
     const root = document.getElementById("interview");
