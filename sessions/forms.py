@@ -39,7 +39,7 @@ class StartSessionForm(forms.Form):
         label="Ask scenario follow-ups",
         required=False,
         initial=True,
-        help_text="24 questions have a follow-up scenario, asked right after them.",
+        help_text="A question with a scenario follow-up is followed by it, with its own clock.",
     )
     mode = forms.ChoiceField(
         choices=InterviewSession.Mode.choices,

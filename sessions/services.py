@@ -99,7 +99,7 @@ def start_session(
                 kind=Item.Kind.QUESTION,
                 question=question,
                 category_id=question.category_id,
-                label=f"Question {question.number}",
+                label=f"Bank question {question.number}",
                 prompt=question.title,
                 answer=question.answer,
             )

@@ -139,7 +139,7 @@ def bulk_history(
                 position=position,
                 question=question,
                 category_id=question.category_id,
-                label=f"Question {question.number}",
+                label=f"Bank question {question.number}",
                 prompt=question.title,
                 answer="The model answer.",
                 time_limit_seconds=LIMIT if timed else None,

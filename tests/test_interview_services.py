@@ -221,10 +221,10 @@ class TestStartSession:
 
         items = list(session.items.order_by("position"))
         assert [(i.position, i.kind, i.label) for i in items] == [
-            (0, Item.Kind.QUESTION, "Question 2"),
+            (0, Item.Kind.QUESTION, "Bank question 2"),
             (1, Item.Kind.SCENARIO, "Follow-up scenario 2.1"),
-            (2, Item.Kind.QUESTION, "Question 14"),
-            (3, Item.Kind.QUESTION, "Question 1"),
+            (2, Item.Kind.QUESTION, "Bank question 14"),
+            (3, Item.Kind.QUESTION, "Bank question 1"),
             (4, Item.Kind.SCENARIO, "Follow-up scenario 1.1"),
         ]
         scenario = Scenario.objects.get(label="1.1")
@@ -246,7 +246,7 @@ class TestStartSession:
         session = make_session(owner, picked, include_scenarios=False)
 
         items = session.items.order_by("position")
-        assert [i.label for i in items] == ["Question 1", "Question 2", "Question 3"]
+        assert [i.label for i in items] == ["Bank question 1", "Bank question 2", "Bank question 3"]
         assert not session.items.filter(kind=Item.Kind.SCENARIO).exists()
 
     def test_it_records_the_categories_asked(self, owner: User) -> None:

@@ -505,27 +505,27 @@ class TestHistoryCsv:
         s1, s2 = str(finished.pk), str(ended.pk)
         day0, day1 = "2025-03-01T09:00", "2025-03-02T09:00"
         assert rows[0] == [
-            s1, f"{day0}:00+00:00", "timed", "finished", "1", "question", "Question 1",
+            s1, f"{day0}:00+00:00", "timed", "finished", "1", "question", "Bank question 1",
             "Fundamentals and Basics", "1", "Excellent", "3", "no", "no",
             f"{day0}:00+00:00", f"{day0}:20+00:00", f"{day0}:25+00:00", "20", "Sampling, in short.",
         ]  # fmt: skip
         # Question 11 was shown when question 1 was graded, at 9:00:25.
         assert rows[1] == [
-            s1, f"{day0}:00+00:00", "timed", "finished", "2", "question", "Question 11",
+            s1, f"{day0}:00+00:00", "timed", "finished", "2", "question", "Bank question 11",
             "Transformer Architecture", "11", "Partial", "1", "yes", "no",
             f"{day0}:25+00:00", "2025-03-01T09:01:55+00:00", "2025-03-01T09:02:00+00:00", "90", "",
         ]  # fmt: skip
         assert rows[2][0:13] == [
-            s2, f"{day1}:00+00:00", "timed", "ended_early", "1", "question", "Question 2",
+            s2, f"{day1}:00+00:00", "timed", "ended_early", "1", "question", "Bank question 2",
             "Fundamentals and Basics", "2", "Solid", "2", "no", "no",
         ]  # fmt: skip
         # The second was on screen when the interview ended; the third was never shown.
         assert rows[3][4:] == [
-            "2", "question", "Question 3", "Fundamentals and Basics", "3", "Skipped", "", "no",
+            "2", "question", "Bank question 3", "Fundamentals and Basics", "3", "Skipped", "", "no",
             "yes", f"{day1}:45+00:00", "", "", "", "",
         ]  # fmt: skip
         assert rows[4][4:] == [
-            "3", "question", "Question 4", "Fundamentals and Basics", "4", "Skipped", "", "no",
+            "3", "question", "Bank question 4", "Fundamentals and Basics", "4", "Skipped", "", "no",
             "yes", "", "", "", "", "",
         ]  # fmt: skip
 

@@ -227,7 +227,7 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     assert asked == listed
     first = Question.objects.get(number=listed[0])
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Question {first.number} {first.title}"
+        f"Bank question {first.number} {first.title}"
     )
     problems.assert_none()
 
