@@ -10,10 +10,13 @@ from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test.client import Client
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from questions import services
 from questions.models import AnswerFlag, Question
+from sessions.models import InterviewSession
+from sessions.services import show_current_item, start_session
 from tests.conftest import make_question, make_user
 from tests.editors import FAST_PASSWORD_HASHERS, Node, ensure_editors_group, make_editor, parse
 
@@ -354,3 +357,53 @@ def test_an_htmx_form_keeps_a_safe_next_for_the_retry(
     region = fragment(flag(client, htmx=True, comment="", next="https://evil.example/"))
 
     assert region.find("input", name="next").attrs["value"] == "/questions/121/"
+
+
+# The form beside the model answer in an interview
+
+
+@pytest.fixture
+def interview(question: Question, candidate: User) -> InterviewSession:
+    now = timezone.now()
+    session = start_session(
+        user=candidate,
+        questions=[question],
+        mode=InterviewSession.Mode.TIMED,
+        seconds_per_item=120,
+        include_scenarios=False,
+        now=now,
+    )
+    show_current_item(session=session, now=now)
+    return session
+
+
+def test_the_interview_offers_the_form_only_once_the_answer_is_revealed(
+    client: Client, interview: InterviewSession
+) -> None:
+    before = parse(client.get(interview.get_absolute_url()).content)
+    assert before.find_all("div", id_="flag-121") == []
+
+    client.post(f"/interviews/{interview.pk}/items/0/reveal/", {"notes": "my answer"})
+    after = parse(client.get(interview.get_absolute_url()).content)
+
+    form = after.find("section", cls="compare-answer").find("div", id_="flag-121").find("form")
+    assert form.attrs["action"] == FLAG_URL.format(121)
+    (next_input,) = [i for i in form.find_all("input") if i.attrs.get("name") == "next"]
+    assert next_input.attrs["value"] == interview.get_absolute_url()
+
+
+def test_a_flag_sent_from_the_interview_returns_to_it(
+    client: Client, interview: InterviewSession, candidate: User
+) -> None:
+    client.post(f"/interviews/{interview.pk}/items/0/reveal/", {"notes": "my answer"})
+
+    response = flag(client, next=interview.get_absolute_url(), reason="unclear")
+
+    assert response.status_code == 302
+    assert response["Location"] == interview.get_absolute_url()
+    (saved,) = AnswerFlag.objects.all()
+    assert (saved.user, saved.question.number, saved.reason) == (candidate, 121, "unclear")
+    page = parse(client.get(interview.get_absolute_url()).content)
+    region = page.find("div", id_="flag-121")
+    assert region.find_all("form") == []
+    assert "You flagged this answer as unclear" in region.text

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import brotli
 import pytest
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
@@ -195,9 +196,6 @@ def test_whitenoise_serves_the_gzipped_copy_when_the_browser_accepts_it(
 def test_whitenoise_serves_the_brotli_copy_when_the_browser_prefers_it(
     app: WSGIHandler, static_root: Path, manifest: dict[str, str]
 ) -> None:
-    brotli = pytest.importorskip(
-        "brotli", reason="brotli is not installed, so whitenoise writes only .gz copies"
-    )
     hashed = manifest["css/site.css"]
 
     response = wsgi_get(app, f"/static/{hashed}", accept_encoding="gzip, br")
