@@ -429,11 +429,40 @@ def test_it_refuses_to_start_with_a_malformed_variable(
     assert f"ImproperlyConfigured: {message}" in result.stderr
 
 
-def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
-    result = manage("check", env=production_environment(DJANGO_SECRET_KEY=None))
+def test_it_refuses_to_serve_without_a_secret_key_when_debug_is_off() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import interview_prep.wsgi"],
+        cwd=ROOT,
+        env=production_environment(DJANGO_SECRET_KEY=None),
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+    )
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_the_deploy_check_fails_without_a_secret_key() -> None:
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=production_environment(DJANGO_SECRET_KEY=None),
+    )
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key() -> None:
+    result = manage(
+        "makemigrations", "--check", "--dry-run", env=production_environment(DJANGO_SECRET_KEY=None)
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_it_falls_back_to_a_development_key_only_with_debug_on() -> None:
