@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
@@ -119,3 +120,47 @@ def screenshot(request: pytest.FixtureRequest) -> Screenshot:
         return path
 
     return take
+
+
+# Runs before any page script: every CSP violation is reported back to the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"}` +
+    ` (${event.sourceFile || location.pathname}:${event.lineNumber})`
+  );
+});
+"""
+
+
+@dataclass
+class BrowserProblems:
+    """Console errors, uncaught exceptions and CSP violations seen in any watched context."""
+
+    found: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.expose_function("__reportCspViolation", self._csp)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.found.append(f"uncaught: {error.error}"))
+        return context
+
+    def _csp(self, text: str) -> None:
+        self.found.append(f"CSP violation: {text}")
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.found.append(f"console error: {message.text} ({message.location})")
+
+    def assert_none(self, *, expected: str = "") -> None:
+        """Nothing went wrong, apart from problems whose text contains `expected`."""
+        assert [problem for problem in self.found if not expected or expected not in problem] == []
+
+
+@pytest.fixture
+def problems(context: BrowserContext) -> BrowserProblems:
+    """Watches the default context (the `page` fixture's); call `.watch()` on any other."""
+    problems = BrowserProblems()
+    problems.watch(context)
+    return problems

@@ -9,11 +9,10 @@ a few seconds so one item can run out while the test waits for it with `expect`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 from pytest_playwright.pytest_playwright import CreateContextCallback
@@ -22,7 +21,7 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession, Item
 from tests.conftest import make_user
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import BrowserProblems, Screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -34,49 +33,6 @@ DESKTOP = 1280
 SHORT_LIMIT = 5
 LONG_LIMIT = 120
 CLOCK_SLACK_MS = 10_000
-
-# Runs before any page script: every CSP violation is reported back to the test.
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__reportCspViolation(
-    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"}` +
-    ` (${event.sourceFile || location.pathname}:${event.lineNumber})`
-  );
-});
-"""
-
-
-@dataclass
-class BrowserProblems:
-    """Console errors, uncaught exceptions and CSP violations seen in any watched context."""
-
-    found: list[str] = field(default_factory=list)
-
-    def watch(self, context: BrowserContext) -> BrowserContext:
-        context.expose_function("__reportCspViolation", self._csp)
-        context.add_init_script(CSP_LISTENER)
-        context.on("console", self._console)
-        context.on("weberror", lambda error: self.found.append(f"uncaught: {error.error}"))
-        return context
-
-    def _csp(self, text: str) -> None:
-        self.found.append(f"CSP violation: {text}")
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.found.append(f"console error: {message.text} ({message.location})")
-
-    def assert_none(self, *, expected: str = "") -> None:
-        """Nothing went wrong, apart from problems whose text contains `expected`."""
-        assert [problem for problem in self.found if not expected or expected not in problem] == []
-
-
-@pytest.fixture
-def problems(context: BrowserContext) -> BrowserProblems:
-    """Watches the default context (the `page` fixture's); call `.watch()` on any other."""
-    problems = BrowserProblems()
-    problems.watch(context)
-    return problems
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ them and must never show. The pages are then photographed light, dark and at 360
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 from pytest_playwright.pytest_playwright import CreateContextCallback
@@ -23,7 +22,7 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession
 from tests.conftest import make_user
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import BrowserProblems, Screenshot
 from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.e2e
@@ -31,47 +30,6 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 PHONE = 360
 DESKTOP = 1280
-
-# Runs before any page script: every CSP violation is reported back to the test.
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__reportCspViolation(
-    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"}` +
-    ` (${event.sourceFile || location.pathname}:${event.lineNumber})`
-  );
-});
-"""
-
-
-@dataclass
-class BrowserProblems:
-    """Console errors, uncaught exceptions and CSP violations seen in a watched context."""
-
-    found: list[str] = field(default_factory=list)
-
-    def watch(self, context: BrowserContext) -> BrowserContext:
-        context.expose_function("__reportCspViolation", self._csp)
-        context.add_init_script(CSP_LISTENER)
-        context.on("console", self._console)
-        context.on("weberror", lambda error: self.found.append(f"uncaught: {error.error}"))
-        return context
-
-    def _csp(self, text: str) -> None:
-        self.found.append(f"CSP violation: {text}")
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.found.append(f"console error: {message.text} ({message.location})")
-
-    def assert_none(self) -> None:
-        assert self.found == []
-
-
-@pytest.fixture
-def problems(context: BrowserContext) -> BrowserProblems:
-    problems = BrowserProblems()
-    problems.watch(context)
-    return problems
 
 
 @pytest.fixture
