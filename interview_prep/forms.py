@@ -6,9 +6,7 @@ from django.contrib.auth.models import User
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(
-        required=False, help_text="Optional. Only used if you ask to reset your password."
-    )
+    email = forms.EmailField(required=False, help_text="Optional. Never shown to anyone else.")
 
     class Meta(UserCreationForm.Meta):
         model = User
