@@ -81,16 +81,6 @@ class InterviewSession(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
 
-    def score_summary(self) -> ScoreSummary:
-        totals = self.items.aggregate(
-            points=Sum("grade", default=0),
-            asked=Count("pk", filter=Q(shown_at__isnull=False)),
-            graded=Count("pk", filter=Q(grade__isnull=False)),
-            timed_out=Count("pk", filter=Q(timed_out=True)),
-            total=Count("pk"),
-        )
-        return ScoreSummary(**totals)
-
     def category_breakdown(self) -> list[CategoryScore]:
         rows = (
             self.items.filter(shown_at__isnull=False)
@@ -106,25 +96,6 @@ class InterviewSession(models.Model):
             )
             for row in rows
         ]
-
-
-@dataclass(frozen=True)
-class ScoreSummary:
-    """A session's totals: points ÷ (3 × items asked), where asked means shown to the candidate."""
-
-    points: int
-    asked: int
-    graded: int
-    timed_out: int
-    total: int
-
-    @property
-    def max_points(self) -> int:
-        return MAX_POINTS_PER_ITEM * self.asked
-
-    @property
-    def percent(self) -> int | None:
-        return score_percent(self.points, self.asked) if self.asked else None
 
 
 @dataclass(frozen=True)

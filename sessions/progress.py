@@ -38,7 +38,11 @@ CHART_SESSIONS = 30
 
 
 def sessions_with_totals(user: AbstractBaseUser) -> QuerySet[InterviewSession]:
-    """The user's sessions, newest first, each annotated with its totals."""
+    """The user's sessions, newest first, each annotated with its totals.
+
+    The one definition of a session's score, for the summary, the dashboard and the history:
+    points ÷ (3 × items asked), where asked means shown to the candidate.
+    """
     shown = Q(items__shown_at__isnull=False)
     time_taken = ExpressionWrapper(
         F("items__revealed_at") - F("items__shown_at"), output_field=DurationField()
@@ -52,10 +56,11 @@ def sessions_with_totals(user: AbstractBaseUser) -> QuerySet[InterviewSession]:
             timed_out=Count("items", filter=Q(items__timed_out=True)),
             time_taken=Sum(time_taken, filter=Q(items__revealed_at__isnull=False)),
         )
+        .annotate(max_points=F("asked") * MAX_POINTS_PER_ITEM)
         .annotate(
             score_percent=Case(
                 When(asked=0, then=None),
-                default=Round(100.0 * F("points") / (MAX_POINTS_PER_ITEM * F("asked"))),
+                default=Round(100.0 * F("points") / F("max_points")),
                 output_field=IntegerField(),
             )
         )

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -218,9 +216,8 @@ def _render_summary(request: HttpRequest, session: InterviewSession) -> HttpResp
     context = {
         "session": session,
         "items": items,
-        "totals": session.score_summary(),
+        "totals": progress.sessions_with_totals(request.user).get(pk=session.pk),
         "breakdown": session.category_breakdown(),
-        "total_time": sum((item.time_taken for item in items if item.time_taken), timedelta()),
         "has_weak": any(item.grade is not None and item.grade <= Grade.PARTIAL for item in items),
     }
     return render(request, "sessions/session_summary.html", context)
