@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -139,60 +143,60 @@ def save_notes(request: HttpRequest, session_id: int, position: int) -> HttpResp
     return HttpResponse(status=204)
 
 
-@login_required
-@require_POST
-def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def _interview_action(
+    request: HttpRequest,
+    session_id: int,
+    form: forms.Form,
+    invalid_message: str,
+    act: Callable[[InterviewSession, dict[str, Any]], object],
+) -> HttpResponse:
+    """Reveal and grade share this path: refuse a closed session or bad input, else act."""
     session = _get_session_for_user(request, session_id)
     if not session.is_open:
-        return _after_action(
-            request, session, services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
-        )
-    form = RevealForm(request.POST)
+        closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+        return _after_action(request, session, closed)
     if not form.is_valid():
         item = services.current_item(session)
-        message = form.errors.get("notes", ["Those notes could not be saved."])[0]
-        return _render_interview(request, session, item, error=message, status=400)
+        return _render_interview(request, session, item, error=invalid_message, status=400)
     try:
-        services.reveal_item(
-            session=session,
-            position=position,
-            notes=form.cleaned_data["notes"],
-            browser_timed_out=form.cleaned_data["timed_out"],
-            now=timezone.now(),
-        )
+        act(session, form.cleaned_data)
     except services.InterviewError as error:
         return _after_action(request, session, error)
     return _after_action(request, session)
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    form = RevealForm(request.POST)
+    notes_error = form.errors.get("notes", ["Those notes could not be saved."])[0]
+    return _interview_action(
+        request,
+        session_id,
+        form,
+        notes_error,
+        lambda session, data: services.reveal_item(
+            session=session,
+            position=position,
+            notes=data["notes"],
+            browser_timed_out=data["timed_out"],
+            now=timezone.now(),
+        ),
+    )
 
 
 @login_required
 @require_POST
 def grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
-    session = _get_session_for_user(request, session_id)
-    if not session.is_open:
-        return _after_action(
-            request, session, services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
-        )
-    form = GradeForm(request.POST)
-    if not form.is_valid():
-        item = services.current_item(session)
-        return _render_interview(
-            request,
-            session,
-            item,
-            error="Choose one of the four grades: Missed, Partial, Solid or Excellent.",
-            status=400,
-        )
-    try:
-        services.grade_item(
-            session=session,
-            position=position,
-            grade=form.cleaned_data["grade"],
-            now=timezone.now(),
-        )
-    except services.InterviewError as error:
-        return _after_action(request, session, error)
-    return _after_action(request, session)
+    return _interview_action(
+        request,
+        session_id,
+        GradeForm(request.POST),
+        "Choose one of the four grades: Missed, Partial, Solid or Excellent.",
+        lambda session, data: services.grade_item(
+            session=session, position=position, grade=data["grade"], now=timezone.now()
+        ),
+    )
 
 
 @login_required
