@@ -30,6 +30,13 @@ GRADE_DESCRIPTIONS = {
 MAX_POINTS_PER_ITEM = max(Grade.values)
 
 
+def grade_label(grade: int | None, *, skipped: bool) -> str:
+    """How an item's outcome reads: its grade, or why it has none."""
+    if grade is not None:
+        return Grade(grade).label
+    return "Skipped" if skipped else "In progress"
+
+
 def score_percent(points: int, items: int) -> int:
     """points ÷ (3 × items) as a whole percentage, halves rounded up as the database rounds.
 
@@ -171,6 +178,4 @@ class Item(models.Model):
 
     @property
     def grade_label(self) -> str:
-        if self.grade is None:
-            return "Skipped" if self.skipped else "Not graded"
-        return Grade(self.grade).label
+        return grade_label(self.grade, skipped=self.skipped)

@@ -31,7 +31,14 @@ from django.db.models.functions import Coalesce, Round
 
 from questions.bank import short_category_name
 from questions.models import Question
-from sessions.models import MAX_POINTS_PER_ITEM, Grade, InterviewSession, Item, score_percent
+from sessions.models import (
+    MAX_POINTS_PER_ITEM,
+    Grade,
+    InterviewSession,
+    Item,
+    grade_label,
+    score_percent,
+)
 
 WEAK_QUESTION_LIMIT = 6
 CHART_SESSIONS = 30
@@ -137,7 +144,8 @@ class WeakQuestion:
 
     @property
     def last_grade_label(self) -> str:
-        return "Skipped" if self.last_grade is None else Grade(self.last_grade).label
+        # Only graded or skipped attempts count, so no grade means skipped.
+        return grade_label(self.last_grade, skipped=True)
 
 
 def weakest_questions(
@@ -195,9 +203,7 @@ class Attempt:
 
     @property
     def grade_label(self) -> str:
-        if self.grade is not None:
-            return Grade(self.grade).label
-        return "Skipped" if self.skipped else "In progress"
+        return grade_label(self.grade, skipped=self.skipped)
 
 
 def question_attempts(user: AbstractBaseUser, question: Question) -> list[Attempt]:

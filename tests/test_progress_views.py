@@ -702,7 +702,7 @@ class TestHistoryCsv:
             (story.perfect.pk, "1", "21", "Excellent"),
             (story.perfect.pk, "2", "22", "Excellent"),
             (story.open.pk, "1", "1", "Solid"),
-            (story.open.pk, "2", "5", "Not graded"),
+            (story.open.pk, "2", "5", "In progress"),
         ]
         assert rows[1][11] == "yes" and rows[1][16] == "90"  # timed out, 90 s
 
