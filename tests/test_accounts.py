@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
-from django.test.html import Element, parse_html
+from django.test.html import parse_html
 
 from tests.conftest import make_user
+from tests.dom import find_all, text, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -43,35 +43,11 @@ def html(response: HttpResponse) -> str:
     return response.content.decode()
 
 
-def _walk(node: Element | str) -> Iterator[Element]:
-    if isinstance(node, str):
-        return
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
-def find_all(markup: str | Element, tag: str, **attrs: str) -> list[Element]:
-    root = parse_html(markup) if isinstance(markup, str) else markup
-    return [
-        element
-        for element in _walk(root)
-        if element.name == tag
-        and all(dict(element.attributes).get(k.rstrip("_")) == v for k, v in attrs.items())
-    ]
-
-
-def text(node: Element | str) -> str:
-    if isinstance(node, str):
-        return node
-    return " ".join(" ".join(text(child) for child in node.children).split())
-
-
 def errors(markup: str) -> list[str]:
     """Every form error shown on the page, field and non-field."""
     return [
         text(li)
-        for ul in _walk(parse_html(markup))
+        for ul in walk(parse_html(markup))
         if ul.name == "ul" and "errorlist" in (dict(ul.attributes).get("class") or "")
         for li in ul.children
         if not isinstance(li, str)

@@ -7,7 +7,7 @@ Every action is exercised as a plain form post (redirects, no JavaScript) and as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
-from django.test.html import Element, parse_html
 
 from questions.bank import ParsedBank
 from questions.models import Category, Question
@@ -23,6 +22,7 @@ from questions.services import import_bank
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
 from tests.conftest import make_question, make_user
+from tests.dom import find_all, text
 
 pytestmark = pytest.mark.django_db
 
@@ -110,40 +110,6 @@ def grade(
 # Reading pages.
 def html(response: HttpResponse) -> str:
     return response.content.decode()
-
-
-def _walk(node: Element | str) -> Iterator[Element]:
-    if isinstance(node, str):
-        return
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
-def find_all(
-    markup: str | Element, tag: str, *, cls: str | None = None, **attrs: str | None
-) -> list[Element]:
-    """Elements named `tag` with class `cls` and attributes `attrs` (None: present, any value)."""
-    root = parse_html(markup) if isinstance(markup, str) else markup
-    found = []
-    for element in _walk(root):
-        attributes = dict(element.attributes)
-        if element.name != tag:
-            continue
-        if cls is not None and cls not in (attributes.get("class") or "").split():
-            continue
-        if all(
-            name in attributes if value is None else attributes.get(name) == value
-            for name, value in ((key.rstrip("_"), value) for key, value in attrs.items())
-        ):
-            found.append(element)
-    return found
-
-
-def text(node: Element | str) -> str:
-    if isinstance(node, str):
-        return node
-    return " ".join(" ".join(text(child) for child in node.children).split())
 
 
 def messages_shown(markup: str) -> list[str]:

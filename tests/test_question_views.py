@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
 from django.test.client import Client
-from django.test.html import Element, parse_html
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
@@ -19,6 +17,7 @@ from questions.services import import_bank
 from sessions.models import InterviewSession
 from sessions.services import start_session
 from tests.conftest import make_question, make_user
+from tests.dom import find_all, text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,39 +29,9 @@ DETAIL_BUDGET = 5
 QUESTION_HREF = re.compile(r"/questions/(\d+)/")
 
 
-# A tiny DOM helper: Django's own parser, so assertions read structure, not substrings.
-def _walk(node: Element | str) -> Iterator[Element]:
-    if isinstance(node, str):
-        return
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
-def select(html: str | Element, tag: str, *, cls: str | None = None, **attrs: str) -> list[Element]:
-    root = parse_html(html) if isinstance(html, str) else html
-    found = []
-    for element in _walk(root):
-        attributes = dict(element.attributes)
-        if element.name != tag:
-            continue
-        if cls is not None and cls not in (attributes.get("class") or "").split():
-            continue
-        if any(attributes.get(name.rstrip("_")) != value for name, value in attrs.items()):
-            continue
-        found.append(element)
-    return found
-
-
-def text(node: Element | str) -> str:
-    if isinstance(node, str):
-        return node
-    return " ".join(" ".join(text(child) for child in node.children).split())
-
-
 def listed_numbers(html: str) -> list[int]:
     """Question numbers in the order the page links to them (pager links included)."""
-    hrefs = (dict(link.attributes).get("href") or "" for link in select(html, "a"))
+    hrefs = (dict(link.attributes).get("href") or "" for link in find_all(html, "a"))
     return [int(match[1]) for href in hrefs if (match := QUESTION_HREF.fullmatch(href))]
 
 
@@ -101,20 +70,20 @@ class TestHome:
         response = client.get("/")
 
         assert response.status_code == 200
-        lead = text(select(response.content.decode(), "p", cls="lead")[0])
+        lead = text(find_all(response.content.decode(), "p", cls="lead")[0])
         assert "200 questions in 13 categories" in lead
 
     def test_it_links_to_the_question_bank(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/").content.decode()
 
-        (actions,) = select(html, "p", cls="actions")
-        links = {text(link): dict(link.attributes)["href"] for link in select(actions, "a")}
+        (actions,) = find_all(html, "p", cls="actions")
+        links = {text(link): dict(link.attributes)["href"] for link in find_all(actions, "a")}
         assert links["Browse the question bank"] == LIST_URL
 
     def test_it_invites_visitors_to_sign_up(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/").content.decode()
 
-        (primary,) = select(html, "a", cls="button-primary")
+        (primary,) = find_all(html, "a", cls="button-primary")
         assert text(primary) == "Sign up to start an interview"
         assert dict(primary.attributes)["href"] == reverse("signup")
 
@@ -123,7 +92,7 @@ class TestHome:
     ) -> None:
         Question.objects.filter(number__in=[1, 2]).update(is_active=False)
 
-        lead = text(select(client.get("/").content.decode(), "p", cls="lead")[0])
+        lead = text(find_all(client.get("/").content.decode(), "p", cls="lead")[0])
 
         assert "198 questions in 13 categories" in lead
 
@@ -147,20 +116,20 @@ class TestQuestionList:
     ) -> None:
         html = client.get(LIST_URL).content.decode()
 
-        sections = select(html, "section", cls="category")
-        headings = [text(select(section, "h2")[0]) for section in sections]
+        sections = find_all(html, "section", cls="category")
+        headings = [text(find_all(section, "h2")[0]) for section in sections]
         assert len(headings) == 13
         assert headings[0] == "Fundamentals and Basics 10 questions"
         assert headings[-1] == "Advanced Topics 80 questions"
         assert "(121-200)" not in html
-        counts = [len(select(section, "li")) for section in sections]
+        counts = [len(find_all(section, "li")) for section in sections]
         assert sum(counts) == 200
         assert listed_numbers(html) == list(range(1, 201))
 
     def test_it_offers_every_category_in_the_filter(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL).content.decode()
 
-        options = [text(option) for option in select(html, "option")]
+        options = [text(option) for option in find_all(html, "option")]
         assert options[0] == "All categories (200)"
         assert options[-1] == "Advanced Topics (80)"
         assert len(options) == 14
@@ -168,16 +137,16 @@ class TestQuestionList:
     def test_it_introduces_the_bank(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL).content.decode()
 
-        (intro,) = select(html, "p", cls="intro")
+        (intro,) = find_all(html, "p", cls="intro")
         assert text(intro).startswith("200 questions in 13 categories")
 
     def test_it_filters_by_category(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"category": "advanced-topics"}).content.decode()
 
-        (section,) = select(html, "section", cls="category")
-        assert text(select(section, "h2")[0]) == "Advanced Topics 80 questions"
+        (section,) = find_all(html, "section", cls="category")
+        assert text(find_all(section, "h2")[0]) == "Advanced Topics 80 questions"
         assert listed_numbers(html) == list(range(121, 201))
-        (chosen,) = [o for o in select(html, "option") if "selected" in dict(o.attributes)]
+        (chosen,) = [o for o in find_all(html, "option") if "selected" in dict(o.attributes)]
         assert dict(chosen.attributes)["value"] == "advanced-topics"
 
     def test_it_falls_back_to_all_categories_for_an_unknown_one(
@@ -185,16 +154,16 @@ class TestQuestionList:
     ) -> None:
         html = client.get(LIST_URL, {"category": "astrology"}).content.decode()
 
-        (warning,) = select(html, "li", cls="message-warning")
+        (warning,) = find_all(html, "li", cls="message-warning")
         assert "There is no category “astrology”; showing all of them." in text(warning)
-        assert len(select(html, "section", cls="category")) == 13
+        assert len(find_all(html, "section", cls="category")) == 13
 
     def test_it_ranks_title_matches_first(self, client: Client, bank: ParsedBank) -> None:
         # "LoRA" is in the titles of 33 and 190 ("QLoRA") but only in the answers of 34 and 101.
         html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
 
         assert listed_numbers(html) == [33, 190, 34, 101]
-        assert text(select(html, "h2", cls="results-heading")[0]) == "4 results for “LoRA”"
+        assert text(find_all(html, "h2", cls="results-heading")[0]) == "4 results for “LoRA”"
 
     def test_it_offers_to_clear_the_search(self, client: Client, bank: ParsedBank) -> None:
         everything = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
@@ -202,9 +171,9 @@ class TestQuestionList:
             LIST_URL, {"q": "LoRA", "category": "advanced-topics"}
         ).content.decode()
 
-        (clear,) = select(everything, "a", cls="clear-search")
+        (clear,) = find_all(everything, "a", cls="clear-search")
         assert dict(clear.attributes)["href"] == LIST_URL
-        (clear,) = select(in_category, "a", cls="clear-search")
+        (clear,) = find_all(in_category, "a", cls="clear-search")
         assert dict(clear.attributes)["href"] == f"{LIST_URL}?category=advanced-topics"
 
     def test_it_searches_case_insensitively(self, client: Client, bank: ParsedBank) -> None:
@@ -224,17 +193,17 @@ class TestQuestionList:
         html = client.get(LIST_URL, {"q": "LoRA", "category": "advanced-topics"}).content.decode()
 
         assert listed_numbers(html) == [190]
-        heading = text(select(html, "h2", cls="results-heading")[0])
+        heading = text(find_all(html, "h2", cls="results-heading")[0])
         assert heading == "1 result for “LoRA” in Advanced Topics"
 
     def test_it_says_so_when_nothing_matches(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"q": "LoRA sourdough"}).content.decode()
 
         assert listed_numbers(html) == []
-        assert text(select(html, "h2", cls="results-heading")[0]) == (
+        assert text(find_all(html, "h2", cls="results-heading")[0]) == (
             "0 results for “LoRA sourdough”"
         )
-        (empty,) = select(html, "p", cls="empty")
+        (empty,) = find_all(html, "p", cls="empty")
         assert "No question mentions every word of “LoRA sourdough”" in text(empty)
 
     def test_it_suggests_all_categories_when_one_has_no_match(
@@ -242,8 +211,8 @@ class TestQuestionList:
     ) -> None:
         html = client.get(LIST_URL, {"q": "LoRA adapters", "category": "ethics-and-safety"})
 
-        (empty,) = select(html.content.decode(), "p", cls="empty")
-        (link,) = select(empty, "a")
+        (empty,) = find_all(html.content.decode(), "p", cls="empty")
+        (link,) = find_all(empty, "a")
         assert text(link) == "search all categories"
         assert dict(link.attributes)["href"] == f"{LIST_URL}?q=LoRA%20adapters"
 
@@ -261,7 +230,7 @@ class TestQuestionList:
 
         assert 33 not in listed_numbers(listing)
         assert "Training and Fine-tuning 9 questions" in [
-            text(heading) for heading in select(listing, "h2")
+            text(heading) for heading in find_all(listing, "h2")
         ]
         assert listed_numbers(search) == [190, 34, 101]
 
@@ -272,13 +241,13 @@ class TestQuestionList:
 
         html = client.get(LIST_URL).content.decode()
 
-        assert len(select(html, "section", cls="category")) == 12
+        assert len(find_all(html, "section", cls="category")) == 12
         assert "Advanced Topics" not in html
 
     def test_it_explains_an_empty_bank(self, client: Client) -> None:
         html = client.get(LIST_URL).content.decode()
 
-        (empty,) = select(html, "p", cls="empty")
+        (empty,) = find_all(html, "p", cls="empty")
         assert "python manage.py import_questions" in text(empty)
 
     def test_it_returns_only_the_results_to_htmx(self, client: Client, bank: ParsedBank) -> None:
@@ -302,16 +271,16 @@ class TestQuestionList:
     def test_it_wires_the_search_box_to_htmx(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
 
-        (form,) = select(html, "form", cls="search")
+        (form,) = find_all(html, "form", cls="search")
         attributes = dict(form.attributes)
         assert attributes["hx-get"] == LIST_URL
         assert attributes["hx-target"] == "#results"
         # The form also works without JavaScript: a plain GET to the same page.
         assert attributes["method"] == "get"
         assert attributes["action"] == LIST_URL
-        (search_box,) = select(form, "input", id="search-q")
+        (search_box,) = find_all(form, "input", id="search-q")
         assert dict(search_box.attributes)["value"] == "LoRA"
-        assert select(html, "label", for_="search-q")
+        assert find_all(html, "label", for_="search-q")
 
     def test_it_rejects_post(self, client: Client) -> None:
         assert client.post(LIST_URL).status_code == 405
@@ -350,11 +319,11 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/33/").content.decode()
 
-        assert text(select(html, "h1")[0]) == "33. What is LoRA (Low-Rank Adaptation)?"
-        (reveal,) = select(html, "details", cls="reveal")
+        assert text(find_all(html, "h1")[0]) == "33. What is LoRA (Low-Rank Adaptation)?"
+        (reveal,) = find_all(html, "details", cls="reveal")
         assert "open" not in dict(reveal.attributes)
-        assert text(select(reveal, "summary")[0]) == "Reveal answer"
-        (answer,) = select(reveal, "div", cls="answer")
+        assert text(find_all(reveal, "summary")[0]) == "Reveal answer"
+        (answer,) = find_all(reveal, "div", cls="answer")
         assert "parameter-efficient fine-tuning technique" in text(answer)
 
     def test_it_asks_visitors_to_log_in_to_flag_the_answer(
@@ -362,11 +331,11 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/33/").content.decode()
 
-        (reveal,) = select(html, "details", cls="reveal")
-        (flag,) = select(reveal, "div", cls="flag")
-        (login,) = select(flag, "a")
+        (reveal,) = find_all(html, "details", cls="reveal")
+        (flag,) = find_all(reveal, "div", cls="flag")
+        (login,) = find_all(flag, "a")
         assert dict(login.attributes)["href"] == f"{reverse('login')}?next=/questions/33/"
-        assert select(flag, "form") == []
+        assert find_all(flag, "form") == []
 
     def test_it_lets_a_candidate_flag_the_answer_after_the_reveal(
         self, client: Client, bank: ParsedBank
@@ -375,8 +344,8 @@ class TestQuestionDetail:
 
         html = client.get("/questions/33/").content.decode()
 
-        (reveal,) = select(html, "details", cls="reveal")
-        (form,) = select(reveal, "form")
+        (reveal,) = find_all(html, "details", cls="reveal")
+        (form,) = find_all(reveal, "form")
         assert dict(form.attributes)["action"] == reverse("questions:flag", args=[33])
         assert dict(form.attributes)["hx-target"] == "#flag-33"
 
@@ -385,18 +354,18 @@ class TestQuestionDetail:
 
         html = client.get("/questions/7/").content.decode()
 
-        (answer,) = select(html, "div", cls="answer")
-        assert [text(item) for item in select(answer, "li")] == ["first", "second"]
-        assert select(answer, "strong")
+        (answer,) = find_all(html, "div", cls="answer")
+        assert [text(item) for item in find_all(answer, "li")] == ["first", "second"]
+        assert find_all(answer, "strong")
 
     def test_it_shows_the_follow_up_scenarios(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/questions/1/").content.decode()
 
-        (scenario,) = select(html, "section", cls="scenario")
-        assert text(select(scenario, "h2")[0]) == "Follow-up scenario 1.1"
+        (scenario,) = find_all(html, "section", cls="scenario")
+        assert text(find_all(scenario, "h2")[0]) == "Follow-up scenario 1.1"
         assert "10,000 items in their e-commerce catalog" in text(scenario)
-        (reveal,) = select(scenario, "details", cls="reveal")
-        assert text(select(reveal, "summary")[0]) == "Reveal scenario answer"
+        (reveal,) = find_all(scenario, "details", cls="reveal")
+        assert text(find_all(reveal, "summary")[0]) == "Reveal scenario answer"
         assert "few-shot prompting" in text(reveal)
 
     def test_it_has_no_scenarios_section_without_scenarios(
@@ -404,13 +373,13 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/33/").content.decode()
 
-        assert select(html, "section", cls="scenario") == []
+        assert find_all(html, "section", cls="scenario") == []
 
     def test_it_links_to_its_category(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/questions/150/").content.decode()
 
-        (breadcrumbs,) = select(html, "nav", cls="breadcrumbs")
-        links = {text(link): dict(link.attributes)["href"] for link in select(breadcrumbs, "a")}
+        (breadcrumbs,) = find_all(html, "nav", cls="breadcrumbs")
+        links = {text(link): dict(link.attributes)["href"] for link in find_all(breadcrumbs, "a")}
         assert links == {
             "Question bank": LIST_URL,
             "Advanced Topics": f"{LIST_URL}?category=advanced-topics",
@@ -421,8 +390,8 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/33/").content.decode()
 
-        (previous,) = select(html, "a", rel="prev")
-        (following,) = select(html, "a", rel="next")
+        (previous,) = find_all(html, "a", rel="prev")
+        (following,) = find_all(html, "a", rel="next")
         assert dict(previous.attributes)["href"] == "/questions/32/"
         assert dict(following.attributes)["href"] == "/questions/34/"
 
@@ -431,24 +400,24 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/1/").content.decode()
 
-        assert select(html, "a", rel="prev") == []
-        assert select(html, "a", rel="next")
+        assert find_all(html, "a", rel="prev") == []
+        assert find_all(html, "a", rel="next")
 
     def test_it_has_no_next_link_on_the_last_question(
         self, client: Client, bank: ParsedBank
     ) -> None:
         html = client.get("/questions/200/").content.decode()
 
-        assert select(html, "a", rel="next") == []
-        assert dict(select(html, "a", rel="prev")[0].attributes)["href"] == "/questions/199/"
+        assert find_all(html, "a", rel="next") == []
+        assert dict(find_all(html, "a", rel="prev")[0].attributes)["href"] == "/questions/199/"
 
     def test_it_skips_retired_neighbours(self, client: Client, bank: ParsedBank) -> None:
         Question.objects.filter(number__in=[32, 34]).update(is_active=False)
 
         html = client.get("/questions/33/").content.decode()
 
-        assert dict(select(html, "a", rel="prev")[0].attributes)["href"] == "/questions/31/"
-        assert dict(select(html, "a", rel="next")[0].attributes)["href"] == "/questions/35/"
+        assert dict(find_all(html, "a", rel="prev")[0].attributes)["href"] == "/questions/31/"
+        assert dict(find_all(html, "a", rel="next")[0].attributes)["href"] == "/questions/35/"
 
     def test_it_404s_for_a_retired_question(self, client: Client, bank: ParsedBank) -> None:
         Question.objects.filter(number=33).update(is_active=False)
