@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After auth, messages and htmx: it ends forgotten interviews on the owner's page loads.
+    "sessions.middleware.OpenInterviewMiddleware",
     # Records who made each change to the bank, whichever view or command saved it.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 page.
@@ -229,6 +231,8 @@ AXES_VERBOSE = False  # no banner on every management command
 
 # Interviews. A reveal this long after the deadline still counts as on time (network latency).
 INTERVIEW_GRACE_SECONDS = env_int("INTERVIEW_GRACE_SECONDS", 3, minimum=0)
+# An open interview untouched for this long is ended as abandoned on its owner's next page load.
+INTERVIEW_ABANDON_AFTER_HOURS = env_int("INTERVIEW_ABANDON_AFTER_HOURS", 24, minimum=1)
 # The shortest time limit a candidate may choose; browser tests lower it to keep waits short.
 INTERVIEW_MIN_SECONDS_PER_ITEM = env_int("INTERVIEW_MIN_SECONDS_PER_ITEM", 15, minimum=1)
 INTERVIEW_MAX_SECONDS_PER_ITEM = 900

@@ -1,50 +1,14 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 
-from questions.bank import short_category_name
 from questions.models import Category, Question, Scenario
-
-
-class Grade(models.IntegerChoices):
-    """Self-assessment levels; the value is the points scored (keys 1–4 pick them)."""
-
-    MISSED = 0, "Missed"
-    PARTIAL = 1, "Partial"
-    SOLID = 2, "Solid"
-    EXCELLENT = 3, "Excellent"
-
-
-GRADE_DESCRIPTIONS = {
-    Grade.MISSED: "Could not answer, or the answer was wrong.",
-    Grade.PARTIAL: "Right direction, but key points missing or shaky.",
-    Grade.SOLID: "Covered the key points correctly.",
-    Grade.EXCELLENT: "Complete and precise, with depth or examples beyond the model answer.",
-}
-MAX_POINTS_PER_ITEM = max(Grade.values)
-
-
-def grade_label(grade: int | None, *, skipped: bool) -> str:
-    """How an item's outcome reads: its grade, or why it has none."""
-    if grade is not None:
-        return Grade(grade).label
-    return "Skipped" if skipped else "In progress"
-
-
-def score_percent(points: int, items: int) -> int:
-    """points ÷ (3 × items) as a whole percentage, halves rounded up as the database rounds.
-
-    Python's round() would take 12.5 to 12 while PostgreSQL and SQLite give 13; integer
-    arithmetic keeps it exact.
-    """
-    max_points = MAX_POINTS_PER_ITEM * items
-    return (200 * points + max_points) // (2 * max_points)
+from sessions.scoring import MAX_POINTS_PER_ITEM, Grade, grade_label, score_percent, time_taken
 
 
 class InterviewSession(models.Model):
@@ -56,6 +20,8 @@ class InterviewSession(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         FINISHED = "finished", "Finished"
         ENDED_EARLY = "ended_early", "Ended early"
+        # Left untouched for longer than INTERVIEW_ABANDON_AFTER_HOURS, and ended for the owner.
+        ABANDONED = "abandoned", "Abandoned"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interview_sessions"
@@ -70,9 +36,19 @@ class InterviewSession(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Totals that progress.sessions_with_totals annotates; score_percent reads them.
+    points: int
+    graded: int
+
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["user", "-started_at"], name="session_user_started")]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="session_user_started"),
+            # Every page load looks for the user's open interviews (see abandon_stale_sessions).
+            models.Index(
+                fields=["user"], condition=Q(status="in_progress"), name="session_user_open"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Interview {self.pk} of {self.user}"
@@ -88,32 +64,23 @@ class InterviewSession(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
 
-    def category_breakdown(self) -> list[CategoryScore]:
-        rows = (
-            self.items.filter(shown_at__isnull=False)
-            .values("category__name", "category__position")
-            .annotate(asked=Count("pk"), points=Sum("grade", default=0))
-            .order_by("category__position", "category__name")
-        )
-        return [
-            CategoryScore(
-                name=short_category_name(row["category__name"]),
-                asked=row["asked"],
-                points=row["points"],
-            )
-            for row in rows
-        ]
-
-
-@dataclass(frozen=True)
-class CategoryScore:
-    name: str
-    asked: int
-    points: int
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.FINISHED
 
     @property
-    def percent(self) -> int:
-        return score_percent(self.points, self.asked)
+    def score_percent(self) -> int | None:
+        """The score (see sessions.scoring), of a session from progress.sessions_with_totals."""
+        return score_percent(self.points, self.graded)
+
+    @property
+    def status_tone(self) -> str:
+        """The colour of its status badge."""
+        tones = {self.Status.FINISHED: "ok", self.Status.IN_PROGRESS: "neutral"}
+        return tones.get(self.Status(self.status), "warning")
+
+    def item_url(self, position: int) -> str:
+        return reverse("interviews:item", args=[self.pk, position])
 
 
 class Item(models.Model):
@@ -170,12 +137,57 @@ class Item(models.Model):
 
     @property
     def time_taken(self) -> timedelta | None:
-        """From first shown to reveal (or to grading/ending when never revealed), uncapped."""
-        if self.shown_at is None:
-            return None
-        end = self.revealed_at or self.graded_at
-        return end - self.shown_at if end else None
+        return time_taken(self.shown_at, self.revealed_at)
 
     @property
     def grade_label(self) -> str:
-        return grade_label(self.grade, skipped=self.skipped)
+        return grade_label(self.grade, skipped=self.skipped, shown=self.shown_at is not None)
+
+    def remaining(self, now: datetime) -> timedelta | None:
+        """Time left on the clock (never negative); None when the item has no deadline."""
+        if self.deadline_at is None:
+            return None
+        return max(self.deadline_at - now, timedelta(0))
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Past the deadline plus the grace for latency: a reveal now is recorded as timed out."""
+        return self.deadline_at is not None and now > self.deadline_at + grace_period()
+
+    def times_out(self, now: datetime, *, browser_saw_zero: bool = False) -> bool:
+        """Whether a reveal at `now` is late. The browser may report a time-out it saw (its
+        countdown reached zero, so within the grace before the deadline), never hide one."""
+        if self.deadline_at is None:
+            return False
+        return self.is_overdue(now) or (
+            browser_saw_zero and now >= self.deadline_at - grace_period()
+        )
+
+
+def grace_period() -> timedelta:
+    return timedelta(seconds=settings.INTERVIEW_GRACE_SECONDS)
+
+
+class GradeChange(models.Model):
+    """One correction of a grade: an undo (new grade None) or a change on the summary."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="grade_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    old_grade = models.PositiveSmallIntegerField(choices=Grade.choices)
+    new_grade = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.old_label} → {self.new_label}"
+
+    @property
+    def old_label(self) -> str:
+        return Grade(self.old_grade).label
+
+    @property
+    def new_label(self) -> str:
+        return "undone" if self.new_grade is None else Grade(self.new_grade).label

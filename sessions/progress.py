@@ -5,19 +5,13 @@ Each function runs a fixed number of queries however many sessions the user has.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import (
-    Avg,
     BooleanField,
-    Case,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -25,51 +19,32 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    When,
 )
-from django.db.models.functions import Coalesce, Round
 
-from questions.bank import short_category_name
 from questions.models import Question
-from sessions.models import (
-    MAX_POINTS_PER_ITEM,
-    Grade,
-    InterviewSession,
-    Item,
-    grade_label,
-    score_percent,
-)
+from sessions import scoring
+from sessions.models import InterviewSession, Item
+from sessions.scoring import CategoryScore, grade_label, score_percent
 
-WEAK_QUESTION_LIMIT = 6
+PRACTISE_LIMIT = 6
 CHART_SESSIONS = 30
 
 
-def sessions_with_totals(user: AbstractBaseUser) -> QuerySet[InterviewSession]:
-    """The user's sessions, newest first, each annotated with its totals.
+def sessions_with_totals(user: User) -> QuerySet[InterviewSession]:
+    """The user's sessions, newest first, each annotated with the totals its score reads.
 
-    The one definition of a session's score, for the summary, the dashboard and the history:
-    points ÷ (3 × items asked), where asked means shown to the candidate.
+    `InterviewSession.score_percent` turns them into the score (see sessions.scoring).
     """
-    shown = Q(items__shown_at__isnull=False)
-    time_taken = ExpressionWrapper(
-        F("items__revealed_at") - F("items__shown_at"), output_field=DurationField()
-    )
     return (
         InterviewSession.objects.filter(user=user)
         .annotate(
-            points=Coalesce(Sum("items__grade"), 0),
-            asked=Count("items", filter=shown),
+            points=Sum("items__grade", default=0),
+            graded=Count("items", filter=scoring.graded("items__")),
+            unanswered=Count("items", filter=scoring.unanswered("items__")),
+            asked=Count("items", filter=Q(items__shown_at__isnull=False)),
             item_total=Count("items"),
             timed_out=Count("items", filter=Q(items__timed_out=True)),
-            time_taken=Sum(time_taken, filter=Q(items__revealed_at__isnull=False)),
-        )
-        .annotate(max_points=F("asked") * MAX_POINTS_PER_ITEM)
-        .annotate(
-            score_percent=Case(
-                When(asked=0, then=None),
-                default=Round(100.0 * F("points") / F("max_points")),
-                output_field=IntegerField(),
-            )
+            time_taken=scoring.time_taken_sum("items__"),
         )
         .order_by("-started_at", "-pk")
     )
@@ -82,60 +57,35 @@ class ScorePoint:
     percent: int
 
 
-def score_series(user: AbstractBaseUser, limit: int = CHART_SESSIONS) -> list[ScorePoint]:
-    """Scores of the latest finished sessions, oldest first, for the progress chart."""
+def score_series(user: User, limit: int = CHART_SESSIONS) -> list[ScorePoint]:
+    """Scores of the latest closed sessions with at least one graded item, oldest first.
+
+    An open interview has no final score yet and one with nothing graded has none at all, so
+    neither is plotted (an interview ended at once would otherwise drag the trend to 0 %).
+    """
     rows = (
         sessions_with_totals(user)
         .exclude(status=InterviewSession.Status.IN_PROGRESS)
-        .filter(asked__gt=0)
-        .values("pk", "started_at", "score_percent")[:limit]
+        .filter(graded__gt=0)
+        .values("pk", "started_at", "points", "graded")[:limit]
     )
     return [
-        ScorePoint(row["pk"], row["started_at"], row["score_percent"]) for row in reversed(rows)
+        ScorePoint(row["pk"], row["started_at"], score_percent(row["points"], row["graded"]) or 0)
+        for row in reversed(rows)
     ]
 
 
-@dataclass(frozen=True)
-class CategoryAverage:
-    name: str
-    graded: int
-    points: int
-
-    @property
-    def average_points(self) -> float:
-        return self.points / self.graded
-
-    @property
-    def percent(self) -> int:
-        return score_percent(self.points, self.graded)
-
-    @property
-    def bar_width(self) -> int:
-        """The bar's length out of 100; a sliver even at 0 % so the row still shows a bar."""
-        return max(self.percent, 1)
-
-    @property
-    def band(self) -> str:
-        """For the bar colour: below half is weak, from 75 % strong."""
-        return "weak" if self.percent < 50 else "strong" if self.percent >= 75 else "fair"
-
-
-def category_averages(user: AbstractBaseUser) -> list[CategoryAverage]:
-    """Average grade per category over all graded items, weakest first."""
-    rows = (
-        Item.objects.filter(session__user=user, grade__isnull=False)
-        .values("category__name")
-        .annotate(graded=Count("pk"), points=Sum("grade"), average=Avg("grade"))
-        .order_by("average", "category__name")
+def category_averages(user: User) -> list[CategoryScore]:
+    """Each category the user has graded items in, weakest first."""
+    scores = scoring.category_scores(Item.objects.filter(session__user=user))
+    return sorted(
+        (score for score in scores if score.graded),
+        key=lambda score: (score.points / score.graded, score.name),
     )
-    return [
-        CategoryAverage(short_category_name(row["category__name"]), row["graded"], row["points"])
-        for row in rows
-    ]
 
 
 @dataclass(frozen=True)
-class WeakQuestion:
+class QuestionToPractise:
     number: int
     title: str
     last_grade: int | None
@@ -144,14 +94,12 @@ class WeakQuestion:
 
     @property
     def last_grade_label(self) -> str:
-        # Only graded or skipped attempts count, so no grade means skipped.
+        # Only graded or skipped attempts count, so no grade means shown and left unanswered.
         return grade_label(self.last_grade, skipped=True)
 
 
-def weakest_questions(
-    user: AbstractBaseUser, limit: int = WEAK_QUESTION_LIMIT
-) -> list[WeakQuestion]:
-    """Active questions whose last attempt was Missed, Partial, skipped or out of time.
+def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[QuestionToPractise]:
+    """Active questions whose last attempt was weak (`scoring.is_weak`), unanswered or late.
 
     Worst first: by that last grade (skipped lowest), then by how often the question timed out.
     """
@@ -175,13 +123,11 @@ def weakest_questions(
             ),
         )
         # A question answered well and in time since its bad attempts drops out.
-        .filter(
-            Q(last_grade__lte=Grade.PARTIAL) | Q(last_grade__isnull=True) | Q(last_timed_out=True)
-        )
+        .filter(scoring.is_weak("last_grade") | Q(last_grade__isnull=True) | Q(last_timed_out=True))
         .order_by(F("last_grade").asc(nulls_first=True), "-timed_out_count", "question__number")
     )[:limit]
     return [
-        WeakQuestion(
+        QuestionToPractise(
             number=row["question__number"],
             title=row["question__title"],
             last_grade=row["last_grade"],
@@ -206,7 +152,7 @@ class Attempt:
         return grade_label(self.grade, skipped=self.skipped)
 
 
-def question_attempts(user: AbstractBaseUser, question: Question) -> list[Attempt]:
+def question_attempts(user: User, question: Question) -> list[Attempt]:
     """The user's own attempts at one question (not its follow-ups), newest first."""
     rows = (
         Item.objects.filter(
@@ -215,80 +161,25 @@ def question_attempts(user: AbstractBaseUser, question: Question) -> list[Attemp
             kind=Item.Kind.QUESTION,
             shown_at__isnull=False,
         )
-        .annotate(
-            taken=ExpressionWrapper(F("revealed_at") - F("shown_at"), output_field=DurationField())
-        )
         .order_by("-shown_at", "-pk")
-        .values("session_id", "session__started_at", "grade", "taken", "timed_out", "skipped")
+        .values(
+            "session_id",
+            "session__started_at",
+            "grade",
+            "shown_at",
+            "revealed_at",
+            "timed_out",
+            "skipped",
+        )
     )
     return [
         Attempt(
             session_id=row["session_id"],
             started_at=row["session__started_at"],
             grade=row["grade"],
-            time_taken=row["taken"],
+            time_taken=scoring.time_taken(row["shown_at"], row["revealed_at"]),
             timed_out=row["timed_out"],
             skipped=row["skipped"],
         )
         for row in rows
     ]
-
-
-CSV_HEADER = [
-    "session", "session_started_at", "mode", "session_status", "position", "kind", "label",
-    "category", "question_number", "grade", "points", "timed_out", "skipped",
-    "shown_at", "revealed_at", "graded_at", "seconds_taken", "notes",
-]  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    """A file-like object whose write() returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet would run "=HYPERLINK(…)" typed into the notes as a formula.
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def history_csv_lines(user: AbstractBaseUser) -> Iterator[str]:
-    """The CSV export, one line at a time: every item of every session of the user."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    items = (
-        Item.objects.filter(session__user=user)
-        .select_related("session", "category")
-        .annotate(question_number=F("question__number"))
-        .order_by("session__started_at", "session_id", "position")
-    )
-    for item in items.iterator(chunk_size=500):
-        taken = item.time_taken
-        yield writer.writerow(
-            [
-                item.session_id,
-                _iso(item.session.started_at),
-                item.session.mode,
-                item.session.status,
-                item.position + 1,
-                item.kind,
-                item.label,
-                short_category_name(item.category.name),
-                item.question_number,
-                item.grade_label,
-                "" if item.grade is None else item.grade,
-                "yes" if item.timed_out else "no",
-                "yes" if item.skipped else "no",
-                _iso(item.shown_at),
-                _iso(item.revealed_at),
-                _iso(item.graded_at),
-                "" if taken is None else round(taken.total_seconds()),
-                _cell(item.notes),
-            ]
-        )

@@ -12,18 +12,36 @@ grades or advance twice: the loser of a race updates nothing and is told the ite
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from questions.models import Category, Question, Scenario
-from sessions.models import Grade, InterviewSession, Item
+from sessions import scoring
+from sessions.models import Grade, GradeChange, InterviewSession, Item
 
 MAX_NOTES_LENGTH = 10_000
 SESSION_CLOSED_MESSAGE = "This interview has finished; it can no longer be changed."
+GRADE_CHOICE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
+UNDO_TOO_LATE_MESSAGE = (
+    "That grade can no longer be undone: the interview has moved on. "
+    "You can still change it from that question's page or the summary."
+)
 
 
 class InterviewError(Exception):
@@ -38,13 +56,7 @@ class NotCurrentItem(InterviewError):
     """The posted item is not the one being asked: already graded, or not reached yet."""
 
 
-def grace_period() -> timedelta:
-    return timedelta(seconds=settings.INTERVIEW_GRACE_SECONDS)
-
-
-def draw_questions(
-    *, user: AbstractBaseUser, categories: Iterable[Category], count: int
-) -> list[Question]:
+def draw_questions(*, user: User, categories: Iterable[Category], count: int) -> list[Question]:
     """Random active questions, those never seen first, then the ones last graded lowest."""
     # Seen means shown: questions drawn into an interview that ended before them were not.
     asked_before = Item.objects.filter(
@@ -68,7 +80,7 @@ def draw_questions(
 @transaction.atomic
 def start_session(
     *,
-    user: AbstractBaseUser,
+    user: User,
     questions: Sequence[Question],
     mode: str,
     seconds_per_item: int,
@@ -124,6 +136,74 @@ def start_session(
     return session
 
 
+@dataclass(frozen=True)
+class ItemPlace:
+    """Where an item stands in its interview: follow-ups are counted apart from questions."""
+
+    question_number: int
+    question_total: int
+    followup_number: int | None
+    followup_total: int
+    item_total: int
+    # The title of the question a follow-up belongs to, as it was asked.
+    parent_title: str
+    # The item just before, when it holds a grade that could still be undone.
+    previous_label: str
+    previous_grade: int | None
+
+    @property
+    def previous_grade_label(self) -> str:
+        return "" if self.previous_grade is None else Grade(self.previous_grade).label
+
+    @property
+    def text(self) -> str:
+        text = f"Question {self.question_number} of {self.question_total}"
+        if self.followup_number is not None:
+            text += f" · follow-up {self.followup_number} of {self.followup_total}"
+        return text
+
+
+def item_place(session: InterviewSession, position: int) -> ItemPlace:
+    """The place of the item at `position`, from one small query over the session's items."""
+    rows = list(
+        session.items.order_by("position").values_list(
+            "kind",
+            "label",
+            "grade",
+            Case(
+                When(kind=Item.Kind.QUESTION, then=F("prompt")),
+                default=Value(""),
+                output_field=TextField(),
+            ),
+        )
+    )
+    question_total = sum(kind == Item.Kind.QUESTION for kind, *_ in rows)
+    question_number = followup_number = followup_total = 0
+    parent_title = ""
+    for index, (kind, _label, _grade, title) in enumerate(rows):
+        if kind == Item.Kind.QUESTION:
+            if index > position:
+                break
+            question_number, parent_title = question_number + 1, title
+            followup_number = followup_total = 0
+        else:
+            followup_total += 1
+            if index <= position:
+                followup_number += 1
+    is_followup = rows[position][0] == Item.Kind.SCENARIO
+    previous_label, previous_grade = rows[position - 1][1:3] if position > 0 else ("", None)
+    return ItemPlace(
+        question_number=question_number,
+        question_total=question_total,
+        followup_number=followup_number if is_followup else None,
+        followup_total=followup_total,
+        item_total=len(rows),
+        parent_title=parent_title,
+        previous_label=previous_label,
+        previous_grade=previous_grade,
+    )
+
+
 def current_item(session: InterviewSession) -> Item | None:
     return (
         session.items.select_related("category").filter(position=session.current_position).first()
@@ -150,9 +230,13 @@ def _start_clock(item: Item, now: datetime) -> None:
         item.refresh_from_db()
 
 
-def _lock_open_session(session: InterviewSession) -> None:
+def _lock_session(session: InterviewSession) -> None:
     """Lock the session row and refresh the caller's object with it, so it leaves up to date."""
     session.refresh_from_db(from_queryset=InterviewSession.objects.select_for_update())
+
+
+def _lock_open_session(session: InterviewSession) -> None:
+    _lock_session(session)
     if not session.is_open:
         raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
@@ -163,6 +247,10 @@ def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | Non
         raise NotCurrentItem(
             "That question is no longer the current one; here is where the interview stands."
         )
+    return _pair_at(session, position)
+
+
+def _pair_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
     item, *following = session.items.filter(position__in=[position, position + 1])
     return item, following[0] if following else None
 
@@ -194,8 +282,7 @@ def reveal_item(
 ) -> Item:
     """Record the notes and reveal the model answer; a repeated reveal changes nothing.
 
-    Late means after the deadline plus the grace period, whatever the browser says. The browser
-    may only report a timeout it saw (its countdown reached zero), never hide one.
+    Whether it is late is `Item.times_out`: the server's clock decides, whatever the browser says.
     """
     _check_notes(notes)
     _lock_open_session(session)
@@ -203,12 +290,7 @@ def reveal_item(
     if item.revealed_at is not None:
         return item
     shown_at = item.shown_at or now
-    timed_out = False
-    if item.deadline_at is not None:
-        grace = grace_period()
-        timed_out = now > item.deadline_at + grace or (
-            browser_timed_out and now >= item.deadline_at - grace
-        )
+    timed_out = item.times_out(now, browser_saw_zero=browser_timed_out)
     revealed = Item.objects.filter(pk=item.pk, revealed_at__isnull=True).update(
         notes=notes, shown_at=shown_at, revealed_at=now, timed_out=timed_out
     )
@@ -222,7 +304,7 @@ def reveal_item(
 def grade_item(*, session: InterviewSession, position: int, grade: int, now: datetime) -> Item:
     """Grade the current (revealed) item and move on; finishing the session after the last."""
     if grade not in Grade.values:
-        raise InterviewError("Choose one of the four grades: Missed, Partial, Solid or Excellent.")
+        raise InterviewError(GRADE_CHOICE_MESSAGE)
     _lock_open_session(session)
     item, following = _item_at(session, position)
     if item.revealed_at is None:
@@ -245,29 +327,133 @@ def grade_item(*, session: InterviewSession, position: int, grade: int, now: dat
 
 
 @transaction.atomic
-def end_session(*, session: InterviewSession, now: datetime) -> InterviewSession:
+def undo_grade(*, session: InterviewSession, position: int, user: User, now: datetime) -> Item:
+    """Take back the grade just given: the item is revealed again with its notes, ungraded, and
+    the next item's clock goes back to not started (it restarts when shown again).
+
+    Only the latest grade can be undone, and only until the next item is revealed; a finished
+    interview is corrected with `change_grade` instead.
+    """
+    _lock_open_session(session)
+    if position != session.current_position - 1:
+        raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
+    item, following = _pair_at(session, position)
+    if item.grade is None or (following is not None and following.revealed_at is not None):
+        raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
+    moved_back = InterviewSession.objects.filter(
+        pk=session.pk, current_position=position + 1, status=InterviewSession.Status.IN_PROGRESS
+    ).update(current_position=position)
+    ungraded = Item.objects.filter(pk=item.pk, grade=item.grade).update(grade=None, graded_at=None)
+    if not (moved_back and ungraded):
+        raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
+    if following is not None:
+        Item.objects.filter(pk=following.pk, revealed_at__isnull=True).update(
+            shown_at=None, deadline_at=None
+        )
+    GradeChange.objects.create(
+        item=item, changed_by=user, changed_at=now, old_grade=item.grade, new_grade=None
+    )
+    session.current_position = position
+    item.grade = item.graded_at = None
+    return item
+
+
+@transaction.atomic
+def change_grade(
+    *, session: InterviewSession, position: int, grade: int, user: User, now: datetime
+) -> Item:
+    """Correct the grade of an item already graded, in an open or a finished interview."""
+    if grade not in Grade.values:
+        raise InterviewError(GRADE_CHOICE_MESSAGE)
+    _lock_session(session)
+    item = session.items.filter(position=position).first()
+    if item is None or item.grade is None:
+        raise NotCurrentItem("Only a graded question can have its grade changed.")
+    if item.grade == grade:
+        return item
+    changed = Item.objects.filter(pk=item.pk, grade=item.grade).update(grade=grade)
+    if not changed:
+        raise NotCurrentItem("That grade was changed a moment ago; here is how it stands.")
+    GradeChange.objects.create(
+        item=item, changed_by=user, changed_at=now, old_grade=item.grade, new_grade=grade
+    )
+    item.grade = grade
+    return item
+
+
+@transaction.atomic
+def end_session(
+    *,
+    session: InterviewSession,
+    now: datetime,
+    status: str = InterviewSession.Status.ENDED_EARLY,
+) -> InterviewSession:
     """Stop early: every ungraded item is recorded as skipped. Ending twice is harmless."""
     locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
     if locked.is_open:
         locked.items.filter(grade__isnull=True).update(skipped=True)
-        InterviewSession.objects.filter(pk=locked.pk).update(
-            status=InterviewSession.Status.ENDED_EARLY, finished_at=now
-        )
+        InterviewSession.objects.filter(pk=locked.pk).update(status=status, finished_at=now)
     session.refresh_from_db()
     return session
 
 
+def abandon_after() -> timedelta:
+    return timedelta(hours=settings.INTERVIEW_ABANDON_AFTER_HOURS)
+
+
+def abandon_after_text() -> str:
+    hours = settings.INTERVIEW_ABANDON_AFTER_HOURS
+    return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+def settle_open_sessions(
+    *, user: User, now: datetime
+) -> tuple[InterviewSession | None, list[InterviewSession]]:
+    """End the user's open interviews untouched for longer than `abandon_after()`, as
+    abandoned; return the newest one still open and the ones just abandoned.
+
+    Touched means started, or an item shown, revealed or graded. One query when nothing is
+    stale (the partial index on open sessions keeps it cheap).
+    """
+    last_touched = Greatest(
+        "started_at",
+        Coalesce(Max("items__shown_at"), "started_at"),
+        Coalesce(Max("items__revealed_at"), "started_at"),
+        Coalesce(Max("items__graded_at"), "started_at"),
+    )
+    sessions = list(
+        InterviewSession.objects.filter(user=user, status=InterviewSession.Status.IN_PROGRESS)
+        .annotate(last_touched=last_touched)
+        .order_by("-started_at", "-pk")
+    )
+    cutoff = now - abandon_after()
+    abandoned = [session for session in sessions if session.last_touched < cutoff]
+    for session in abandoned:
+        end_session(session=session, now=now, status=InterviewSession.Status.ABANDONED)
+    still_open = [session for session in sessions if session.last_touched >= cutoff]
+    return (still_open[0] if still_open else None), abandoned
+
+
 def weak_questions(session: InterviewSession) -> list[Question]:
-    """Questions graded Missed or Partial (or whose follow-up was), in the order asked."""
-    weak_items = session.items.filter(grade__lte=Grade.PARTIAL).order_by("position")
-    question_ids = list(dict.fromkeys(weak_items.values_list("question_id", flat=True)))
-    by_id = Question.objects.active().in_bulk(question_ids)
-    return [by_id[pk] for pk in question_ids if pk in by_id]
+    """The session's weak questions (graded Missed or Partial, or whose follow-up was), still
+    active, in the order asked. "Retry weak questions" is offered exactly when this has some."""
+    first_weak = (
+        session.items.filter(scoring.is_weak(), question=OuterRef("pk"))
+        .order_by("position")
+        .values("position")[:1]
+    )
+    return list(
+        Question.objects.active()
+        .filter(pk__in=session.items.filter(scoring.is_weak()).values("question_id"))
+        .annotate(first_weak=Subquery(first_weak))
+        .order_by("first_weak")
+    )
 
 
 def session_items(session: InterviewSession) -> list[Item]:
+    """Every item of the session with its grade changes, for the summary."""
     return list(
-        session.items.select_related("category").prefetch_related(
-            Prefetch("question", queryset=Question.objects.only("pk", "number"))
-        )
+        session.items.select_related("category")
+        .annotate(question_number=F("question__number"))
+        .prefetch_related("grade_changes")
     )

@@ -13,7 +13,10 @@ urlpatterns = [
     path("<int:session_id>/summary/", views.session_summary, name="summary"),
     path("<int:session_id>/end/", views.end, name="end"),
     path("<int:session_id>/retry/", views.retry_weak, name="retry_weak"),
+    path("<int:session_id>/items/<int:position>/", views.item_detail, name="item"),
     path("<int:session_id>/items/<int:position>/notes/", views.save_notes, name="save_notes"),
     path("<int:session_id>/items/<int:position>/reveal/", views.reveal, name="reveal"),
     path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
+    path("<int:session_id>/items/<int:position>/undo/", views.undo, name="undo"),
+    path("<int:session_id>/items/<int:position>/change/", views.change_grade, name="change"),
 ]

@@ -2,26 +2,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from questions import services as question_services
 from questions.forms import FlagForm
 from questions.models import Question
-from sessions import charts, progress, services
+from sessions import charts, export, progress, scoring, services
 from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
-from sessions.models import GRADE_DESCRIPTIONS, Grade, InterviewSession, Item
+from sessions.models import InterviewSession, Item
+from sessions.scoring import GRADE_DESCRIPTIONS, Grade
 
 DETAIL_TEMPLATE = "sessions/session_detail.html"
+SUMMARY_TEMPLATE = "sessions/session_summary.html"
 RECENT_SESSIONS = 6
 HISTORY_PAGE_SIZE = 20
 
@@ -42,17 +47,31 @@ def _render_interview(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The interview page, or only its interview region for an HTMX request."""
+    """The interview page at `item`, or only its interview region for an HTMX request.
+
+    The current item of an open interview is live (clock, notes, reveal, grade); any other is
+    shown read-only with its grade, which can be undone (the latest, until the next reveal) or
+    changed.
+    """
     now = timezone.now()
-    remaining_ms = None
-    if item is not None and item.deadline_at is not None and item.revealed_at is None:
-        remaining_ms = max(0, int((item.deadline_at - now).total_seconds() * 1000))
+    place = services.item_place(session, item.position) if item is not None else None
+    live = item is not None and session.is_open and item.position == session.current_position
+    remaining = item.remaining(now) if live and item is not None and not item.is_revealed else None
     context = {
         "session": session,
         "item": item,
-        "item_count": session.items.count(),
+        "place": place,
+        "live": live,
+        "can_undo": (
+            live
+            and item is not None
+            and not item.is_revealed
+            and place is not None
+            and place.previous_grade is not None
+        ),
         **_flag_context(request, session, item),
-        "remaining_ms": remaining_ms,
+        "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
+        "overdue": live and item is not None and item.is_overdue(now),
         "grades": _grade_choices(),
         "error": error,
         "max_notes_length": services.MAX_NOTES_LENGTH,
@@ -60,7 +79,14 @@ def _render_interview(
     template_name = DETAIL_TEMPLATE
     if request.htmx:
         template_name += "#interview"
-    return render(request, template_name, context, status=status)
+    response = render(request, template_name, context, status=status)
+    if request.htmx and item is not None:
+        # Each item has its own address, so Back and reload land on the item they showed; a new
+        # history entry only when the item changed.
+        url = session.item_url(item.position)
+        same_item = urlsplit(request.htmx.current_url or "").path == url
+        response["HX-Replace-Url" if same_item else "HX-Push-Url"] = url
+    return response
 
 
 def _flag_context(request: HttpRequest, session: InterviewSession, item: Item | None) -> dict:
@@ -72,7 +98,7 @@ def _flag_context(request: HttpRequest, session: InterviewSession, item: Item | 
         "flag_question": question,
         "open_flag": question_services.open_flag_for(request.user, question),
         "flag_form": FlagForm(),
-        "flag_next": session.get_absolute_url(),
+        "flag_next": session.item_url(item.position),
     }
 
 
@@ -94,14 +120,44 @@ def _after_action(
         return _render_interview(request, session, item, error=str(error or ""), status=status)
     if error is not None:
         messages.warning(request, str(error))
-    return redirect(session)
+    return redirect(session.item_url(session.current_position))
 
 
+def _replacing_open_interview(request: HttpRequest) -> HttpResponse | None:
+    """Before starting an interview: with another one open, ask whether to resume it or end it.
+
+    The answer comes back as the same POST plus `end_open=<id>`; only that interview is ended,
+    so a confirmation from a stale page cannot end one opened since.
+    """
+    open_session = services.settle_open_sessions(user=request.user, now=timezone.now())[0]
+    if open_session is None:
+        return None
+    if request.POST.get("end_open") == str(open_session.pk):
+        services.end_session(session=open_session, now=timezone.now())
+        return None
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in {"csrfmiddlewaretoken", "end_open"}
+        for value in values
+    ]
+    context = {
+        "open_session": open_session,
+        "place": services.item_place(open_session, open_session.current_position),
+        "action": request.path,
+        "fields": fields,
+    }
+    return render(request, "sessions/open_interview.html", context, status=409)
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_session(request: HttpRequest) -> HttpResponse:
     form = StartSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if prompt := _replacing_open_interview(request):
+            return prompt
         data = form.cleaned_data
         questions = services.draw_questions(
             user=request.user, categories=data["categories"], count=data["question_count"]
@@ -116,17 +172,46 @@ def new_session(request: HttpRequest) -> HttpResponse:
         )
         return redirect(session)
     status = 400 if form.errors else 200
-    return render(request, "sessions/session_new.html", {"form": form}, status=status)
+    context = {"form": form, "open_session": getattr(request, "open_interview", None)}
+    return render(request, "sessions/session_new.html", context, status=status)
 
 
+@never_cache
 @login_required
 @require_GET
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    """An open interview's address leads to its current item; a closed one's is its summary."""
     session = _get_session_for_user(request, session_id)
     if not session.is_open:
         return _render_summary(request, session)
-    item = services.show_current_item(session=session, now=timezone.now())
+    return redirect(session.item_url(session.current_position))
+
+
+@never_cache
+@login_required
+@require_GET
+def item_detail(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    session = _get_session_for_user(request, session_id)
+    if session.is_open and position > session.current_position:
+        return redirect(session.item_url(session.current_position))
+    if session.is_open and position == session.current_position:
+        item = services.show_current_item(session=session, now=timezone.now())
+    else:
+        item = _recorded_item(session, position)
     return _render_interview(request, session, item)
+
+
+def _recorded_item(session: InterviewSession, position: int) -> Item:
+    """An item shown read-only, with the history of its grade."""
+    item = (
+        session.items.select_related("category")
+        .prefetch_related("grade_changes")
+        .filter(position=position)
+        .first()
+    )
+    if item is None:
+        raise Http404("No such question in this interview.")
+    return item
 
 
 @login_required
@@ -150,7 +235,7 @@ def _interview_action(
     invalid_message: str,
     act: Callable[[InterviewSession, dict[str, Any]], object],
 ) -> HttpResponse:
-    """Reveal and grade share this path: refuse a closed session or bad input, else act."""
+    """Reveal, grade and undo share this path: refuse a closed session or bad input, else act."""
     session = _get_session_for_user(request, session_id)
     if not session.is_open:
         closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
@@ -192,13 +277,65 @@ def grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
         request,
         session_id,
         GradeForm(request.POST),
-        "Choose one of the four grades: Missed, Partial, Solid or Excellent.",
+        services.GRADE_CHOICE_MESSAGE,
         lambda session, data: services.grade_item(
             session=session, position=position, grade=data["grade"], now=timezone.now()
         ),
     )
 
 
+@login_required
+@require_POST
+def undo(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    return _interview_action(
+        request,
+        session_id,
+        forms.Form(request.POST),
+        "",
+        lambda session, data: services.undo_grade(
+            session=session, position=position, user=request.user, now=timezone.now()
+        ),
+    )
+
+
+@login_required
+@require_POST
+def change_grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+    """Correct an earlier grade, from the summary or from that item's read-only page."""
+    session = _get_session_for_user(request, session_id)
+    form = GradeForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.change_grade(
+                session=session,
+                position=position,
+                grade=form.cleaned_data["grade"],
+                user=request.user,
+                now=timezone.now(),
+            )
+        except services.InterviewError as refused:
+            error = str(refused)
+    else:
+        error = services.GRADE_CHOICE_MESSAGE
+    from_summary = request.POST.get("return_to") == "summary"
+    if request.htmx:
+        status = 400 if error else 200
+        if from_summary:
+            return _render_summary(request, session, error=error, status=status)
+        return _render_interview(
+            request, session, _recorded_item(session, position), error=error, status=status
+        )
+    if error:
+        messages.warning(request, error)
+    else:
+        messages.success(request, "Grade changed; the scores follow it.")
+    if from_summary:
+        return redirect(f"{reverse('interviews:summary', args=[session.pk])}#item-{position}")
+    return redirect(session.item_url(position))
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def end(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -215,18 +352,25 @@ def end(request: HttpRequest, session_id: int) -> HttpResponse:
     )
 
 
-def _render_summary(request: HttpRequest, session: InterviewSession) -> HttpResponse:
-    items = services.session_items(session)
+def _render_summary(
+    request: HttpRequest, session: InterviewSession, *, error: str = "", status: int = 200
+) -> HttpResponse:
     context = {
         "session": session,
-        "items": items,
+        "items": services.session_items(session),
         "totals": progress.sessions_with_totals(request.user).get(pk=session.pk),
-        "breakdown": session.category_breakdown(),
-        "has_weak": any(item.grade is not None and item.grade <= Grade.PARTIAL for item in items),
+        "breakdown": scoring.category_scores(session.items.all()),
+        "weak": services.weak_questions(session),
+        "grades": _grade_choices(),
+        "error": error,
     }
-    return render(request, "sessions/session_summary.html", context)
+    template_name = SUMMARY_TEMPLATE
+    if request.htmx:
+        template_name += "#summary"
+    return render(request, template_name, context, status=status)
 
 
+@never_cache
 @login_required
 @require_GET
 def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -242,8 +386,14 @@ def retry_weak(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     questions = services.weak_questions(session)
     if not questions:
-        messages.info(request, "Nothing in that interview was graded Missed or Partial.")
+        messages.info(
+            request,
+            "Nothing in that interview is left to retry: no active question "
+            "was graded Missed or Partial.",
+        )
         return redirect("interviews:summary", session.pk)
+    if prompt := _replacing_open_interview(request):
+        return prompt
     retry = services.start_session(
         user=request.user,
         questions=questions,
@@ -258,11 +408,13 @@ def retry_weak(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def practise(request: HttpRequest) -> HttpResponse:
-    """Start an interview with exactly the listed questions (the dashboard's weakest)."""
+    """Start an interview with exactly the listed questions (the dashboard's to-practise list)."""
     form = PractiseForm(request.POST)
     if not form.is_valid():
         messages.warning(request, "Those questions can no longer be practised; pick others.")
         return redirect("home")
+    if prompt := _replacing_open_interview(request):
+        return prompt
     session = services.start_session(
         user=request.user,
         questions=form.cleaned_data["questions"],
@@ -277,15 +429,12 @@ def practise(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home page: progress at a glance and what to practise next."""
     user = request.user
-    open_status = InterviewSession.Status.IN_PROGRESS
-    # The open interview is offered on its own (always one query, however recent it is);
-    # "recent" lists the ones that are over.
-    in_progress = (
-        InterviewSession.objects.filter(user=user, status=open_status)
-        .order_by("-started_at")
-        .first()
-    )
-    recent = progress.sessions_with_totals(user).exclude(status=open_status)[:RECENT_SESSIONS]
+    # OpenInterviewMiddleware found the open interview (offered on its own); "recent" lists the
+    # ones that are over.
+    in_progress = getattr(request, "open_interview", None)
+    recent = progress.sessions_with_totals(user).exclude(
+        status=InterviewSession.Status.IN_PROGRESS
+    )[:RECENT_SESSIONS]
     series = progress.score_series(user)
     categories = progress.category_averages(user)
     context = {
@@ -294,7 +443,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": charts.score_chart(series),
         "series": series,
         "categories": categories,
-        "weakest": progress.weakest_questions(user),
+        "to_practise": progress.questions_to_practise(user),
     }
     return render(request, "sessions/dashboard.html", context)
 
@@ -337,7 +486,7 @@ def history_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every item the user was ever asked, one CSV row each, streamed."""
     filename = f"interview-history-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(
-        progress.history_csv_lines(request.user), content_type="text/csv; charset=utf-8"
+        export.history_csv_lines(request.user), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

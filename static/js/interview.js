@@ -79,22 +79,39 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    const undo = root.querySelector("[data-undo-key]");
+    if (undo && (event.key === "z" || event.key === "Z")) {
+      event.preventDefault();
+      if (!undo.disabled) undo.click();
+      return;
+    }
     const button = root.querySelector('[data-grade-key="' + event.key + '"]');
     if (button && !button.disabled) {
       event.preventDefault();
       button.click();
+      return;
+    }
+    // Right after a grade the focus waits on the new question (so Z can undo); the first key
+    // typed starts the answer: moving the focus during keydown sends the character there.
+    const notes = root.querySelector("textarea[data-notes]");
+    const idle = document.activeElement === document.body ||
+      document.activeElement.id === "item-heading";
+    if (notes && idle && event.key.length === 1 && event.key !== " ") {
+      notes.focus();
     }
   });
 
   // A grade or reveal in flight: disable the buttons so a double press sends one request.
   document.addEventListener("htmx:beforeRequest", function (event) {
-    const form = event.target.closest && event.target.closest("[data-grade-form], [data-reveal-form]");
+    const form = event.target.closest &&
+      event.target.closest("[data-grade-form], [data-reveal-form], [data-undo-form]");
     if (form && event.detail.requestConfig.verb === "post" && !event.target.matches("textarea")) {
       form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
     }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    const form = event.target.closest && event.target.closest("[data-grade-form], [data-reveal-form]");
+    const form = event.target.closest &&
+      event.target.closest("[data-grade-form], [data-reveal-form], [data-undo-form]");
     if (form && !event.detail.successful) {
       form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
     }
