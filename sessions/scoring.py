@@ -69,6 +69,20 @@ def time_taken(shown_at: datetime | None, revealed_at: datetime | None) -> timed
     return revealed_at - shown_at
 
 
+def format_duration(value: timedelta | None) -> str:
+    """A time as "42 s", "3 min 05 s" or "1 h 02 min"; rounded to the second, "—" for none."""
+    if value is None:
+        return "—"
+    seconds = max(0, round(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
 def time_taken_sum(prefix: str = "") -> Sum:
     """The database's sum of `time_taken` over revealed items (prefix: the path to the items)."""
     taken = ExpressionWrapper(

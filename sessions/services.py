@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     Max,
@@ -75,6 +76,39 @@ def draw_questions(*, user: User, categories: Iterable[Category], count: int) ->
         .order_by("seen", F("last_grade").asc(nulls_first=True), "?")
     )
     return list(candidates[:count])
+
+
+def interview_length(
+    *,
+    categories: Iterable[Category],
+    question_count: int,
+    seconds_per_item: int,
+    include_scenarios: bool,
+    timed: bool,
+) -> str:
+    """What the new-interview form promises: "5 questions + up to 3 follow-ups, at most 16 min".
+
+    Which questions are drawn is random, so the follow-ups are an upper bound: the most any
+    `question_count` active questions of these categories could bring.
+    """
+    followups = 0
+    if include_scenarios:
+        counts = (
+            Question.objects.active()
+            .filter(category__in=list(categories))
+            .annotate(scenario_count=Count("scenarios"))
+            .filter(scenario_count__gt=0)
+            .order_by("-scenario_count")
+            .values_list("scenario_count", flat=True)[:question_count]
+        )
+        followups = sum(counts)
+    text = f"{question_count} question{'' if question_count == 1 else 's'}"
+    if followups:
+        text += f" + up to {followups} follow-up{'' if followups == 1 else 's'}"
+    if not timed:
+        return f"{text}, no clock"
+    longest = timedelta(seconds=seconds_per_item * (question_count + followups))
+    return f"{text}, at most {scoring.format_duration(longest)}"
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ app_name = "interviews"
 
 urlpatterns = [
     path("new/", views.new_session, name="new"),
+    path("new/length/", views.interview_length, name="length"),
     path("practise/", views.practise, name="practise"),
     path("<int:session_id>/", views.session_detail, name="detail"),
     path("<int:session_id>/summary/", views.session_summary, name="summary"),

@@ -172,8 +172,43 @@ def new_session(request: HttpRequest) -> HttpResponse:
         )
         return redirect(session)
     status = 400 if form.errors else 200
-    context = {"form": form, "open_session": getattr(request, "open_interview", None)}
+    context = {
+        "form": form,
+        "open_session": getattr(request, "open_interview", None),
+        "length": _interview_length(form),
+    }
     return render(request, "sessions/session_new.html", context, status=status)
+
+
+def _interview_length(form: StartSessionForm) -> str:
+    if not form.is_bound:  # the defaults, as the page first shows them
+        form = StartSessionForm(
+            {
+                "categories": [c.pk for c in form.fields["categories"].queryset],
+                "question_count": form.fields["question_count"].initial,
+                "seconds_per_item": form.fields["seconds_per_item"].initial,
+                "include_scenarios": form.fields["include_scenarios"].initial,
+                "mode": form.fields["mode"].initial,
+            }
+        )
+    if not form.is_valid():
+        return "Fix the settings marked below to see how long it will be."
+    data = form.cleaned_data
+    return services.interview_length(
+        categories=data["categories"],
+        question_count=data["question_count"],
+        seconds_per_item=data["seconds_per_item"],
+        include_scenarios=data["include_scenarios"],
+        timed=data["mode"] == InterviewSession.Mode.TIMED,
+    )
+
+
+@login_required
+@require_GET
+def interview_length(request: HttpRequest) -> HttpResponse:
+    """The length line of the new-interview form, recomputed as its settings change (HTMX)."""
+    form = StartSessionForm(request.GET)
+    return HttpResponse(_interview_length(form), content_type="text/plain; charset=utf-8")
 
 
 @never_cache
