@@ -360,6 +360,18 @@ def grade_item(*, session: InterviewSession, position: int, grade: int, now: dat
     return item
 
 
+def can_undo(session: InterviewSession, item: Item) -> bool:
+    """Whether `undo_grade` would take back this item's grade (the rule it enforces)."""
+    return (
+        session.is_open
+        and item.grade is not None
+        and item.position == session.current_position - 1
+        and not session.items.filter(
+            position=session.current_position, revealed_at__isnull=False
+        ).exists()
+    )
+
+
 @transaction.atomic
 def undo_grade(*, session: InterviewSession, position: int, user: User, now: datetime) -> Item:
     """Take back the grade just given: the item is revealed again with its notes, ungraded, and
@@ -446,14 +458,16 @@ def settle_open_sessions(
     """End the user's open interviews untouched for longer than `abandon_after()`, as
     abandoned; return the newest one still open and the ones just abandoned.
 
-    Touched means started, or an item shown, revealed or graded. One query when nothing is
-    stale (the partial index on open sessions keeps it cheap).
+    Touched means started, or an item shown, revealed, graded or its grade changed (an undo
+    clears the times it takes back, so its GradeChange is what remembers the touch). One query
+    when nothing is stale (the partial index on open sessions keeps it cheap).
     """
     last_touched = Greatest(
         "started_at",
         Coalesce(Max("items__shown_at"), "started_at"),
         Coalesce(Max("items__revealed_at"), "started_at"),
         Coalesce(Max("items__graded_at"), "started_at"),
+        Coalesce(Max("items__grade_changes__changed_at"), "started_at"),
     )
     sessions = list(
         InterviewSession.objects.filter(user=user, status=InterviewSession.Status.IN_PROGRESS)

@@ -62,6 +62,7 @@ def _render_interview(
         "item": item,
         "place": place,
         "live": live,
+        # The undo bar over the next item, right after a grade.
         "can_undo": (
             live
             and item is not None
@@ -69,6 +70,8 @@ def _render_interview(
             and place is not None
             and place.previous_grade is not None
         ),
+        # Undo on the page of the item just graded, reached with Back.
+        "can_undo_here": item is not None and not live and services.can_undo(session, item),
         **_flag_context(request, session, item),
         "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
         "overdue": live and item is not None and item.is_overdue(now),
@@ -192,7 +195,8 @@ def _interview_length(form: StartSessionForm) -> str:
             }
         )
     if not form.is_valid():
-        return "Fix the settings marked below to see how long it will be."
+        first_error = next(iter(form.errors.values()))[0]
+        return f"{first_error} Then this line says how long the interview can be."
     data = form.cleaned_data
     return services.interview_length(
         categories=data["categories"],
@@ -228,6 +232,9 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 def item_detail(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     if session.is_open and position > session.current_position:
+        # A later item leads to the current one; a position past the end is no item at all.
+        if not session.items.filter(position=position).exists():
+            raise Http404("No such question in this interview.")
         return redirect(session.item_url(session.current_position))
     if session.is_open and position == session.current_position:
         item = services.show_current_item(session=session, now=timezone.now())

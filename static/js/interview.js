@@ -98,6 +98,8 @@
       document.activeElement.id === "item-heading";
     if (notes && idle && event.key.length === 1 && event.key !== " ") {
       notes.focus();
+      // Continue the notes (saved ones come back after a reload), never type in front of them.
+      notes.setSelectionRange(notes.value.length, notes.value.length);
     }
   });
 
