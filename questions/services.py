@@ -6,12 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario, category_slug
-from questions.models import AnswerFlag, Category, Question, Scenario
+from questions.models import Category, Question, Scenario
 
 
 @dataclass
@@ -192,30 +191,3 @@ def bank_as_json(bank: ParsedBank) -> list[dict[str, Any]]:
         }
         for question in sorted(bank.questions, key=lambda question: question.number)
     ]
-
-
-class AlreadyFlagged(Exception):
-    """The user already has an open flag on this question's answer."""
-
-
-def flag_answer(
-    *, user: AbstractBaseUser, question: Question, reason: str, comment: str
-) -> AnswerFlag:
-    """Record a candidate's flag; one open flag per user and question (a unique constraint)."""
-    try:
-        with transaction.atomic():
-            return AnswerFlag.objects.create(
-                question=question, user=user, reason=reason, comment=comment.strip()
-            )
-    except IntegrityError:
-        raise AlreadyFlagged(
-            "You have already flagged this answer; an editor will look at it."
-        ) from None
-
-
-def open_flag_for(user: AbstractBaseUser, question: Question) -> AnswerFlag | None:
-    if not user.is_authenticated:
-        return None
-    return AnswerFlag.objects.filter(
-        user=user, question=question, status=AnswerFlag.Status.OPEN
-    ).first()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from questions import services as question_services
+from questions import flags
 from questions.forms import FlagForm
 from questions.models import Question
 from sessions import charts, progress, services
@@ -70,7 +70,7 @@ def _flag_context(request: HttpRequest, session: InterviewSession, item: Item | 
     question = Question.objects.only("pk", "number").get(pk=item.question_id)
     return {
         "flag_question": question,
-        "open_flag": question_services.open_flag_for(request.user, question),
+        "open_flag": flags.open_flag_for(request.user, question),
         "flag_form": FlagForm(),
         "flag_next": session.get_absolute_url(),
     }

@@ -13,7 +13,7 @@ from django.test.client import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from questions import services
+from questions import flags
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
 from sessions.services import show_current_item, start_session
@@ -100,7 +100,7 @@ def test_the_question_page_invites_visitors_to_log_in(client: Client, question: 
 def test_the_question_page_says_the_answer_is_already_flagged(
     client: Client, question: Question, candidate: User
 ) -> None:
-    services.flag_answer(user=candidate, question=question, reason="unclear", comment="Why?")
+    flags.flag_answer(user=candidate, question=question, reason="unclear", comment="Why?")
 
     region = parse(client.get("/questions/121/").content).find("div", id_="flag-121")
 
@@ -154,7 +154,7 @@ def test_an_htmx_post_returns_the_region_with_thanks(
 
 
 def test_another_candidate_may_flag_the_same_answer(client: Client, question: Question) -> None:
-    services.flag_answer(user=make_user("first"), question=question, reason="wrong", comment="A")
+    flags.flag_answer(user=make_user("first"), question=question, reason="wrong", comment="A")
     client.force_login(make_user("second"))
 
     flag(client)
@@ -194,10 +194,10 @@ def test_a_second_htmx_flag_while_open_is_refused(
 
 def test_the_service_refuses_a_second_open_flag(question: Question) -> None:
     user = make_user()
-    services.flag_answer(user=user, question=question, reason="wrong", comment="First")
+    flags.flag_answer(user=user, question=question, reason="wrong", comment="First")
 
-    with pytest.raises(services.AlreadyFlagged, match="already flagged"):
-        services.flag_answer(user=user, question=question, reason="unclear", comment="Second")
+    with pytest.raises(flags.AlreadyFlagged, match="already flagged"):
+        flags.flag_answer(user=user, question=question, reason="unclear", comment="Second")
 
     assert list(AnswerFlag.objects.values_list("comment", flat=True)) == ["First"]
 
@@ -205,24 +205,24 @@ def test_the_service_refuses_a_second_open_flag(question: Question) -> None:
 def test_after_resolving_the_candidate_may_flag_again(
     client: Client, question: Question, candidate: User
 ) -> None:
-    first = services.flag_answer(user=candidate, question=question, reason="wrong", comment="A")
+    first = flags.flag_answer(user=candidate, question=question, reason="wrong", comment="A")
     AnswerFlag.objects.filter(pk=first.pk).update(status=AnswerFlag.Status.RESOLVED)
 
     response = flag(client, comment="Still wrong.")
 
     assert messages_of(response) == [THANKS]
-    assert services.open_flag_for(candidate, question).comment == "Still wrong."
+    assert flags.open_flag_for(candidate, question).comment == "Still wrong."
     assert AnswerFlag.objects.count() == 2
 
 
 def test_open_flag_for_ignores_anonymous_and_resolved(question: Question) -> None:
     user = make_user()
-    done = services.flag_answer(user=user, question=question, reason="wrong", comment="A")
-    assert services.open_flag_for(user, question) == done
-    assert services.open_flag_for(AnonymousUser(), question) is None
+    done = flags.flag_answer(user=user, question=question, reason="wrong", comment="A")
+    assert flags.open_flag_for(user, question) == done
+    assert flags.open_flag_for(AnonymousUser(), question) is None
 
     AnswerFlag.objects.filter(pk=done.pk).update(status=AnswerFlag.Status.RESOLVED)
-    assert services.open_flag_for(user, question) is None
+    assert flags.open_flag_for(user, question) is None
 
 
 # Who and how
@@ -314,9 +314,7 @@ def test_a_refused_comment_comes_back_as_text(
 
 
 def test_comments_are_escaped_in_the_admin_queue(client: Client, question: Question) -> None:
-    flagged = services.flag_answer(
-        user=make_user(), question=question, reason="wrong", comment=SCRIPT
-    )
+    flagged = flags.flag_answer(user=make_user(), question=question, reason="wrong", comment=SCRIPT)
     client.force_login(make_editor())
 
     for url in (
