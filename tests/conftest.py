@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from questions.bank import BUNDLED_BANK, ParsedBank, read_bank
+from questions.importing import import_bank
 from questions.models import Category, Question
-from questions.services import import_bank
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,8 @@ from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import AnswerFlag, Category, Question, Scenario
-from questions.services import import_bank
 from tests.conftest import make_question, make_user
 from tests.editors import (
     FAST_PASSWORD_HASHERS,

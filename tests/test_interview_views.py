@@ -17,8 +17,8 @@ from django.http import HttpResponse
 from django.test import Client
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import Category, Question
-from questions.services import import_bank
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
 from tests.conftest import make_question, make_user

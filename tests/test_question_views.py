@@ -12,8 +12,8 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import Category, Question
-from questions.services import import_bank
 from sessions.models import InterviewSession
 from sessions.services import start_session
 from tests.conftest import make_question, make_user

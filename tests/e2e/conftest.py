@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
-from questions.services import import_bank
+from questions.importing import import_bank
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

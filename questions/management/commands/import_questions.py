@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from questions.bank import BUNDLED_BANK, BankFormatError, read_bank
-from questions.services import import_bank
+from questions.importing import import_bank
 
 
 class Command(BaseCommand):
