@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario, category_slug
-from questions.models import Category, Question, Scenario
+from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario
+from questions.models import Category, Question, Scenario, category_slug
 
 
 @dataclass

@@ -8,8 +8,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
-from questions.bank import short_category_name
-from questions.models import Category, Question, Scenario
+from questions.models import Category, Question, Scenario, short_category_name
 
 
 class Grade(models.IntegerChoices):

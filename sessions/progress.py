@@ -29,8 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round
 
-from questions.bank import short_category_name
-from questions.models import Question
+from questions.models import Question, short_category_name
 from sessions.models import (
     MAX_POINTS_PER_ITEM,
     Grade,
