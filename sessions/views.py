@@ -14,9 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from questions import flags
-from questions.forms import FlagForm
-from questions.models import Question
 from sessions import charts, progress, services
 from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
 from sessions.models import GRADE_DESCRIPTIONS, Grade, InterviewSession, Item
@@ -51,7 +48,6 @@ def _render_interview(
         "session": session,
         "item": item,
         "item_count": session.items.count(),
-        **_flag_context(request, session, item),
         "remaining_ms": remaining_ms,
         "grades": _grade_choices(),
         "error": error,
@@ -61,19 +57,6 @@ def _render_interview(
     if request.htmx:
         template_name += "#interview"
     return render(request, template_name, context, status=status)
-
-
-def _flag_context(request: HttpRequest, session: InterviewSession, item: Item | None) -> dict:
-    """The "flag this answer" form beside a revealed model answer (see questions/_flag.html)."""
-    if item is None or item.revealed_at is None:
-        return {}
-    question = Question.objects.only("pk", "number").get(pk=item.question_id)
-    return {
-        "flag_question": question,
-        "open_flag": flags.open_flag_for(request.user, question),
-        "flag_form": FlagForm(),
-        "flag_next": session.get_absolute_url(),
-    }
 
 
 def _after_action(
