@@ -112,6 +112,8 @@ class AnswerFlag(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
+    # How each reason reads after "You flagged this answer as …".
+    REASON_WORDS = {Reason.WRONG: "wrong", Reason.UNCLEAR: "unclear"}
     MAX_COMMENT_LENGTH = 500
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
@@ -145,3 +147,7 @@ class AnswerFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: question {self.question.number}"
+
+    @property
+    def reason_word(self) -> str:
+        return self.REASON_WORDS[self.Reason(self.reason)]

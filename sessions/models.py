@@ -87,6 +87,14 @@ class InterviewSession(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
 
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+    @property
+    def is_ended_early(self) -> bool:
+        return self.status == self.Status.ENDED_EARLY
+
     def category_breakdown(self) -> list[CategoryScore]:
         rows = (
             self.items.filter(shown_at__isnull=False)

@@ -97,6 +97,14 @@ def test_the_question_page_invites_visitors_to_log_in(client: Client, question: 
     assert region.find("a").attrs["href"] == f"{resolve_url('login')}?next=/questions/121/"
 
 
+@pytest.mark.parametrize(
+    ("reason", "word"), [(AnswerFlag.Reason.WRONG, "wrong"), (AnswerFlag.Reason.UNCLEAR, "unclear")]
+)
+def test_every_reason_reads_as_one_word(reason: str, word: str) -> None:
+    assert AnswerFlag(reason=reason).reason_word == word
+    assert set(AnswerFlag.REASON_WORDS) == set(AnswerFlag.Reason)
+
+
 def test_the_question_page_says_the_answer_is_already_flagged(
     client: Client, question: Question, candidate: User
 ) -> None:
