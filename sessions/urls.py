@@ -9,6 +9,7 @@ app_name = "interviews"
 urlpatterns = [
     path("new/", views.new_session, name="new"),
     path("practise/", views.practise, name="practise"),
+    path("questions/<int:number>/attempts/", views.question_attempts, name="question_attempts"),
     path("<int:session_id>/", views.session_detail, name="detail"),
     path("<int:session_id>/summary/", views.session_summary, name="summary"),
     path("<int:session_id>/end/", views.end, name="end"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from questions.models import Question
 from sessions import charts, progress, services
 from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
 from sessions.models import GRADE_DESCRIPTIONS, Grade, InterviewSession, Item
@@ -255,6 +256,19 @@ def practise(request: HttpRequest) -> HttpResponse:
         now=timezone.now(),
     )
     return redirect(session)
+
+
+@login_required
+@require_GET
+def question_attempts(request: HttpRequest, number: int) -> HttpResponse:
+    """The user's own attempts at one bank question; its page loads this region by HTMX."""
+    # Retired questions too: the attempts happened, and past sessions never change.
+    question = get_object_or_404(Question.objects.only("pk", "number", "title"), number=number)
+    context = {"question": question, "attempts": progress.question_attempts(request.user, question)}
+    template_name = "sessions/question_attempts.html"
+    if request.htmx:
+        template_name += "#attempts"
+    return render(request, template_name, context)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

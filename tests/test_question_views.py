@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.template import engines
 from django.test.client import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -325,6 +326,31 @@ class TestQuestionDetail:
         assert text(find_all(reveal, "summary")[0]) == "Reveal answer"
         (answer,) = find_all(reveal, "div", cls="answer")
         assert "parameter-efficient fine-tuning technique" in text(answer)
+
+    def test_it_renders_without_the_interviews_apps_template_tags(
+        self, client: Client, bank: ParsedBank, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = engines["django"].engine
+        bank_only = {
+            name: library
+            for name, library in engine.template_libraries.items()
+            if not engine.libraries[name].startswith("sessions.")
+        }
+        assert bank_only != engine.template_libraries
+        monkeypatch.setattr(engine, "template_libraries", bank_only)
+        # Compiled templates keep the libraries they loaded: compile afresh, here and after.
+        for loader in engine.template_loaders:
+            loader.reset()
+        client.force_login(make_user())
+        try:
+            response = client.get("/questions/33/")
+        finally:
+            for loader in engine.template_loaders:
+                loader.reset()
+
+        assert response.status_code == 200
+        (attempts,) = find_all(response.content.decode(), "section", cls="attempts")
+        assert dict(attempts.attributes)["hx-get"] == "/interviews/questions/33/attempts/"
 
     def test_it_asks_visitors_to_log_in_to_flag_the_answer(
         self, client: Client, bank: ParsedBank

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django import template
-
-from sessions.progress import question_attempts
 
 register = template.Library()
 
@@ -23,9 +20,3 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min {seconds:02d} s"
     return f"{seconds} s"
-
-
-@register.inclusion_tag("sessions/_attempts.html", takes_context=True)
-def your_attempts(context: dict[str, Any], question: Any) -> dict[str, Any]:
-    """The signed-in user's own attempts at `question`, for its page in the bank."""
-    return {"attempts": question_attempts(context["request"].user, question)}
