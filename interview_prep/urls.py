@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from interview_prep import views
-from sessions import views as session_views
+from sessions.urls import history_urlpatterns
 
 handler500 = "interview_prep.views.server_error"
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("accounts/", include("interview_prep.accounts")),
     path("questions/", include("questions.urls")),
     path("interviews/", include("sessions.urls")),
-    path("history/", session_views.history, name="history"),
-    path("history/export.csv", session_views.history_csv, name="history_csv"),
+    # The history keeps its short URLs (/history/) and names without a namespace.
+    path("", include(history_urlpatterns)),
     path("admin/", admin.site.urls),
 ]

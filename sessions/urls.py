@@ -18,3 +18,9 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/reveal/", views.reveal, name="reveal"),
     path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
 ]
+
+# A candidate's history lives at the root (/history/); the project includes these there.
+history_urlpatterns = [
+    path("history/", views.history, name="history"),
+    path("history/export.csv", views.history_csv, name="history_csv"),
+]
