@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from pytest_django.fixtures import Settings
 
 from questions.bank import BUNDLED_BANK, ParsedBank, read_bank
-from questions.models import Category, Question
 from questions.services import import_bank
+from tests.cast import FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
+def _fast_passwords(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Settings) -> None:
     # The manifest storage needs `collectstatic` before any template renders; the production
     # path (hashed, compressed files served by whitenoise) is tested on its own.
     settings.STORAGES = {
@@ -28,17 +33,3 @@ def bank(db: None, parsed_bank: ParsedBank) -> ParsedBank:
     """The bundled bank, imported into the test database."""
     import_bank(parsed_bank)
     return parsed_bank
-
-
-def make_user(username: str = "candidate", **extra: object) -> User:
-    return User.objects.create_user(username=username, password="a-Long-pass-phrase-42", **extra)
-
-
-def make_question(number: int, *, category: Category | None = None, **fields: object) -> Question:
-    if category is None:
-        category, _ = Category.objects.get_or_create(
-            name="Fundamentals", defaults={"slug": "fundamentals", "position": 0}
-        )
-    defaults = {"title": f"Question {number}?", "answer": f"Answer to question {number}."}
-    defaults.update(fields)
-    return Question.objects.create(number=number, category=category, **defaults)

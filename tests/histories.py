@@ -17,7 +17,7 @@ from django.test import Client
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_user
+from tests.cast import make_user
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LIMIT = 60  # seconds per item in a timed interview

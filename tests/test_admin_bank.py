@@ -9,20 +9,12 @@ import time_machine
 from django.contrib.auth.models import Group, User
 from django.test.client import Client
 from pytest_django import DjangoAssertNumQueries
-from pytest_django.fixtures import Settings
 
 from questions.bank import ParsedBank
 from questions.models import AnswerFlag, Category, Question, Scenario
 from questions.services import import_bank
-from tests.conftest import make_question, make_user
-from tests.editors import (
-    FAST_PASSWORD_HASHERS,
-    Node,
-    ensure_editors_group,
-    form_data,
-    make_editor,
-    parse,
-)
+from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from tests.dom import Node, form_data, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +25,6 @@ NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 # Queries the question list may spend, whatever the size of the bank: session, user, the user's
 # and the group's permissions, the category filter, two counts, the page of rows.
 CHANGELIST_BUDGET = 8
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

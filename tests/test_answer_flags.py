@@ -11,14 +11,13 @@ from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test.client import Client
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from questions import services
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
 from sessions.services import show_current_item, start_session
-from tests.conftest import make_question, make_user
-from tests.editors import FAST_PASSWORD_HASHERS, Node, ensure_editors_group, make_editor, parse
+from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from tests.dom import Node, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +27,6 @@ ALREADY = "You have already flagged this answer; an editor will look at it."
 REQUIRED = "Tell the editors what is wrong or unclear."
 SCRIPT = "<script>alert(1)</script>"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

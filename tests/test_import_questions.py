@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from questions.bank import BUNDLED_BANK
 from questions.models import Category, Question, Scenario
-from tests.conftest import make_question
+from tests.cast import make_question
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from django.test import Client
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_question, make_user
+from tests.cast import make_question, make_user
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -110,11 +110,6 @@ def htmx_grader(user: User, session: InterviewSession, grade: int) -> Callable[[
     tab.force_login(user)
     url = f"/interviews/{session.pk}/items/0/grade/"
     return lambda: tab.post(url, {"grade": grade}, HTTP_HX_REQUEST="true")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from questions.models import Category, Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
 from sessions.progress import sessions_with_totals
-from tests.conftest import make_question, make_user
+from tests.cast import make_question, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -101,11 +101,6 @@ def state(session: InterviewSession) -> tuple[object, ...]:
         session.finished_at,
         list(session.items.order_by("position").values_list()),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

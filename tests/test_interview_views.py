@@ -21,8 +21,8 @@ from questions.models import Category, Question
 from questions.services import import_bank
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_question, make_user
-from tests.dom import find_all, text
+from tests.cast import make_question, make_user
+from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
@@ -113,12 +113,12 @@ def html(response: HttpResponse) -> str:
 
 
 def messages_shown(markup: str) -> list[str]:
-    return [text(li) for ul in find_all(markup, "ul", cls="messages") for li in ul.children]
+    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
 
 
 def remaining_ms(markup: str) -> int:
     (timer,) = find_all(markup, "div", **{"data-timer": None})
-    return int(dict(timer.attributes)["data-remaining-ms"])
+    return int(timer.attrs["data-remaining-ms"])
 
 
 def is_fragment(markup: str) -> bool:
@@ -137,11 +137,6 @@ def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         list(InterviewSession.objects.order_by("pk").values_list()),
         list(Item.objects.order_by("pk").values_list()),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -310,14 +305,14 @@ class TestNewInterviewForm:
 
         (count,) = find_all(page, "input", name="question_count")
         (seconds,) = find_all(page, "input", name="seconds_per_item")
-        assert dict(count.attributes)["value"] == "5"
-        assert dict(seconds.attributes)["value"] == "120"
+        assert count.attrs["value"] == "5"
+        assert seconds.attrs["value"] == "120"
         assert find_all(page, "input", name="include_scenarios", checked=None)
         (mode,) = find_all(page, "input", name="mode", checked=None)
-        assert dict(mode.attributes)["value"] == "timed"
+        assert mode.attrs["value"] == "timed"
         boxes = find_all(page, "input", name="categories")
         assert len(boxes) == Category.objects.count() == 13
-        assert all("checked" in dict(box.attributes) for box in boxes)
+        assert all("checked" in box.attrs for box in boxes)
 
     def test_it_starts_an_interview_with_the_chosen_settings(
         self, bank: ParsedBank, client: Client, owner: User
@@ -450,7 +445,7 @@ class TestNewInterviewForm:
         assert response.status_code == 400
         page = html(response)
         errors = find_all(page, "ul", cls="errorlist", id=f"id_{field}_error")
-        assert [text(li) for ul in errors for li in ul.children] == [message]
+        assert [li.words for ul in errors for li in ul.elements] == [message]
         assert find_all(page, "form", action=NEW_URL)
         assert not InterviewSession.objects.exists()
         assert not Item.objects.exists()
@@ -463,12 +458,10 @@ class TestNewInterviewForm:
         )
 
         page = html(response)
-        assert dict(find_all(page, "input", name="question_count")[0].attributes)["value"] == "31"
-        assert (
-            dict(find_all(page, "input", name="seconds_per_item")[0].attributes)["value"] == "200"
-        )
+        assert find_all(page, "input", name="question_count")[0].attrs["value"] == "31"
+        assert find_all(page, "input", name="seconds_per_item")[0].attrs["value"] == "200"
         (mode,) = find_all(page, "input", name="mode", checked=None)
-        assert dict(mode.attributes)["value"] == "practice"
+        assert mode.attrs["value"] == "practice"
 
 
 class TestInterviewPage:
@@ -479,13 +472,13 @@ class TestInterviewPage:
 
         assert "Question 1 of 3" in page
         (heading,) = find_all(page, "h1", id="item-heading")
-        assert questions[0].title in text(heading)
+        assert questions[0].title in heading.words
         assert questions[1].title not in page
         (notes,) = find_all(page, "textarea", name="notes")
         assert find_all(page, "label", for_="notes")
-        assert dict(notes.attributes)["maxlength"] == "10000"
+        assert notes.attrs["maxlength"] == "10000"
         (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
-        assert "Reveal answer" in text(form)
+        assert "Reveal answer" in form.words
         assert remaining_ms(page) == LIMIT * 1000
         assert questions[0].answer not in page  # not before the reveal
 
@@ -498,9 +491,9 @@ class TestInterviewPage:
         assert "My &lt;b&gt;answer&lt;/b&gt;" in page
         assert questions[0].answer in page
         buttons = find_all(page, "button", name="grade")
-        assert [dict(b.attributes)["value"] for b in buttons] == ["0", "1", "2", "3"]
-        assert [dict(b.attributes)["aria-keyshortcuts"] for b in buttons] == ["1", "2", "3", "4"]
-        labels = [text(b) for b in buttons]
+        assert [b.attrs["value"] for b in buttons] == ["0", "1", "2", "3"]
+        assert [b.attrs["aria-keyshortcuts"] for b in buttons] == ["1", "2", "3", "4"]
+        labels = [b.words for b in buttons]
         assert labels[1].startswith("2 Partial Right direction")
         assert [label.split()[1] for label in labels] == ["Missed", "Partial", "Solid", "Excellent"]
         assert not find_all(page, "textarea", name="notes")
@@ -525,7 +518,7 @@ class TestInterviewPage:
         assert response.status_code == 204
         assert session.items.get(position=0).notes == "Draft <i>one</i>"
         (notes,) = find_all(html(client.get(detail_url(session))), "textarea", name="notes")
-        assert text(notes) == "Draft <i>one</i>"  # escaped in the page, parsed back here
+        assert notes.words == "Draft <i>one</i>"  # escaped in the page, parsed back here
         assert "Draft &lt;i&gt;one&lt;/i&gt;" in html(client.get(detail_url(session)))
 
     def test_a_reload_neither_stops_nor_restarts_the_clock(
@@ -610,7 +603,7 @@ class TestPlainFormFlow:
 
 def stat(markup: str, name: str) -> str:
     (value,) = find_all(markup, "span", **{"data-testid": name})
-    return text(value)
+    return value.words
 
 
 class TestHtmxFlow:
@@ -876,7 +869,7 @@ class TestCsrf:
     ) -> None:
         page = html(guarded.get(detail_url(session)))
         (body,) = find_all(page, "body")
-        token = json.loads(dict(body.attributes)["hx-headers"])["X-CSRFToken"]
+        token = json.loads(body.attrs["hx-headers"])["X-CSRFToken"]
 
         response = reveal(
             guarded, session, 0, notes="with token", headers={**HTMX, "HTTP_X_CSRFTOKEN": token}
@@ -892,7 +885,7 @@ class TestCsrf:
         page = html(guarded.get(detail_url(session)))
         (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
         (field,) = find_all(form, "input", name="csrfmiddlewaretoken")
-        token = dict(field.attributes)["value"]
+        token = field.attrs["value"]
 
         response = reveal(guarded, session, 0, notes="form", csrfmiddlewaretoken=token)
 
@@ -911,7 +904,7 @@ class TestEndInterview:
         assert "End this interview now?" in page
         assert "2 questions not yet graded will be recorded as skipped" in page
         (form,) = find_all(page, "form", action=detail_url(session) + "end/")
-        assert dict(form.attributes)["method"] == "post"
+        assert form.attrs["method"] == "post"
         session.refresh_from_db()
         assert session.status == InterviewSession.Status.IN_PROGRESS
 
@@ -969,16 +962,16 @@ class TestSummary:
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
         cards = find_all(page, "li", cls="item-card")
         assert len(cards) == 3
-        assert [text(find_all(card, "span", cls="grade-pill")[0]) for card in cards] == [
+        assert [find_all(card, "span", cls="grade-pill")[0].words for card in cards] == [
             "Missed",
             "Excellent",
             "Partial",
         ]
         for card, question in zip(cards, questions, strict=True):
             (details,) = find_all(card, "details")
-            assert "open" not in dict(details.attributes)
-            assert text(find_all(details, "summary")[0]) == "Model answer"
-            assert question.answer in text(details)
+            assert "open" not in details.attrs
+            assert find_all(details, "summary")[0].words == "Model answer"
+            assert question.answer in details.words
         assert stat(page, "score") == "44%"  # (0 + 3 + 1) / 9
         assert find_all(page, "form", action=detail_url(finished) + "retry/")
 

@@ -11,24 +11,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from pytest_django.fixtures import Settings
 
 from questions.models import Category, Question, Scenario
 from sessions import charts, progress, services
 from sessions.models import Grade, InterviewSession
-from tests.conftest import make_question, make_user
-from tests.editors import FAST_PASSWORD_HASHERS
+from tests.cast import make_question, make_user
 from tests.histories import LATE, T0, Answer, make_other_user, make_owner, play
 
 pytestmark = pytest.mark.django_db
 
 MISSED, PARTIAL, SOLID, EXCELLENT = Grade.MISSED, Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT
 DAY = timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pytest_django.fixtures import Settings
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
-from tests.editors import FAST_PASSWORD_HASHERS, Node, form_data, parse
+from tests.dom import Node, form_data, parse
 from tests.histories import (
     LATE,
     T0,
@@ -48,7 +48,6 @@ WEAK_WARNING = "Those questions can no longer be practised; pick others."
 
 @pytest.fixture(autouse=True)
 def _settings(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     settings.TIME_ZONE = "UTC"  # the dates on the pages below are written in UTC
 
 

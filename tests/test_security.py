@@ -15,7 +15,6 @@ import string
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -33,10 +32,10 @@ from interview_prep import settings as project_settings
 from interview_prep import urls as project_urls
 from sessions import services
 from sessions.models import InterviewSession, Item
-from tests.conftest import make_question, make_user
+from tests.cast import PASSWORD, make_question, make_user
+from tests.dom import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user gives everyone
 LOGIN_URL = "/accounts/login/"
 LOCKOUT_TEXT = "Too many failed log-in attempts"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -44,25 +43,8 @@ SUBPROCESS_TIMEOUT = 60
 
 
 # Reading responses.
-class _Tags(HTMLParser):
-    """Every start tag with its attributes, in document order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def all_tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = _Tags()
-    parser.feed(markup)
-    return parser.tags
-
-
 def tags(markup: str, name: str) -> list[dict[str, str | None]]:
-    return [attrs for tag, attrs in all_tags(markup) if tag == name]
+    return [node.attrs for node in parse(markup).find_all(name)]
 
 
 def html(response: HttpResponse) -> str:
@@ -175,11 +157,6 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def owner(db: None) -> User:
     return make_user("owner")
@@ -231,7 +208,7 @@ def test_its_pages_have_no_inline_script_or_style(owner: User) -> None:
         assert scripts, url
         assert all(attrs.get("src", "").startswith("/static/") for attrs in scripts), url
         assert "<style" not in markup, url
-        assert not any("style" in attrs for _, attrs in all_tags(markup)), url
+        assert not any("style" in node.attrs for node in parse(markup).iter()), url
 
 
 @pytest.mark.django_db

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.test.client import Client
-from pytest_django.fixtures import Settings
 
 from questions.models import Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession
-from tests.conftest import make_question, make_user
-from tests.editors import FAST_PASSWORD_HASHERS, Node, ensure_editors_group, make_editor, parse
+from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from tests.dom import Node, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +25,6 @@ ANSWER = "Model answer.\n\n" + "\n\n".join(ATTACKS) + "\n"
 SCENARIO_ANSWER = "Scenario answer.\n\n" + "\n\n".join(ATTACKS) + "\n"
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -18,12 +18,11 @@ from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
 from questions.models import Question
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import Screenshot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 MISSING_PAGE = "/no-such-page/"
 COLLECT_VIOLATIONS = """
 window.__cspViolations = [];
@@ -95,13 +94,11 @@ def watch(page: Page) -> Watch:
 
 @pytest.fixture
 def candidate(live_bank: ParsedBank, settings: Settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return make_user("candidate")
 
 
 @pytest.fixture
 def superuser(live_bank: ParsedBank, settings: Settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return make_user("boss", is_staff=True, is_superuser=True)
 
 

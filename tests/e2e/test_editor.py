@@ -12,8 +12,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
 from questions.models import Question
+from tests.cast import PASSWORD, ensure_editors_group, make_editor
 from tests.e2e.conftest import Screenshot
-from tests.editors import FAST_PASSWORD_HASHERS, PASSWORD, ensure_editors_group, make_editor
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,6 @@ def editors_group(transactional_db: None) -> Group:
 
 @pytest.fixture
 def editor(editors_group: Group, settings: Settings) -> User:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     return make_editor("editor")
 
 

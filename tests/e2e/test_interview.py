@@ -20,12 +20,11 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import BrowserProblems, Screenshot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 POOL = (1, 2, 3)
 PHONE = 360
 DESKTOP = 1280
@@ -37,7 +36,6 @@ CLOCK_SLACK_MS = 10_000
 
 @pytest.fixture
 def fast_settings(settings: Settings) -> Settings:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.INTERVIEW_MIN_SECONDS_PER_ITEM = 2
     return settings
 

@@ -21,20 +21,18 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import BrowserProblems, Screenshot
 from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 PHONE = 360
 DESKTOP = 1280
 
 
 @pytest.fixture
 def fast_settings(settings: Settings) -> Settings:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 
