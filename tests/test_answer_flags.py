@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
@@ -15,11 +15,11 @@ from django.utils import timezone
 from questions import services
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
-from sessions.services import show_current_item, start_session
-from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from sessions.services import show_current_item
+from tests.cast import make_editor, make_question, make_user, start_interview
 from tests.dom import Node, parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 FLAG_URL = "/questions/{}/flag/"
 THANKS = "Thank you: the answer is flagged for the editors."
@@ -27,11 +27,6 @@ ALREADY = "You have already flagged this answer; an editor will look at it."
 REQUIRED = "Tell the editors what is wrong or unclear."
 SCRIPT = "<script>alert(1)</script>"
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @pytest.fixture
@@ -359,14 +354,7 @@ def test_an_htmx_form_keeps_a_safe_next_for_the_retry(
 @pytest.fixture
 def interview(question: Question, candidate: User) -> InterviewSession:
     now = timezone.now()
-    session = start_session(
-        user=candidate,
-        questions=[question],
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=now,
-    )
+    session = start_interview(candidate, [question], seconds_per_item=120, now=now)
     show_current_item(session=session, now=now)
     return session
 

@@ -15,23 +15,13 @@ from django.contrib.auth.models import User
 from questions.models import Category, Question, Scenario
 from sessions import charts, progress, services
 from sessions.models import Grade, InterviewSession
-from tests.cast import make_question, make_user
-from tests.histories import LATE, T0, Answer, make_other_user, make_owner, play
+from tests.cast import T0, make_question, make_user, start_interview
+from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.django_db
 
 MISSED, PARTIAL, SOLID, EXCELLENT = Grade.MISSED, Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def other_user() -> User:
-    return make_other_user()
 
 
 @pytest.fixture
@@ -120,14 +110,7 @@ class TestSessionsWithTotals:
     def test_it_has_no_score_when_nothing_was_asked(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
-        session = services.start_session(
-            user=owner,
-            questions=pick(questions, 1, 2),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0,
-        )
+        session = start_interview(owner, pick(questions, 1, 2), now=T0)
         services.end_session(session=session, now=T0 + timedelta(seconds=5))
 
         row = totals_of(session)
@@ -161,14 +144,7 @@ class TestScoreSeries:
             owner, pick(questions, 3, 4, 5), [Answer(PARTIAL)], at=T0 + DAY, end_early=True
         )  # two asked, 1 / 6 = 17 %
         play(owner, pick(questions, 6, 7), [Answer(EXCELLENT)], at=T0 + 2 * DAY)  # in progress
-        nothing_asked = services.start_session(
-            user=owner,
-            questions=pick(questions, 8),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0 + 3 * DAY,
-        )
+        nothing_asked = start_interview(owner, pick(questions, 8), now=T0 + 3 * DAY)
         services.end_session(session=nothing_asked, now=T0 + 3 * DAY)
         best = play(
             owner, pick(questions, 11, 12), [Answer(EXCELLENT), Answer(EXCELLENT)], at=T0 + 4 * DAY
@@ -336,14 +312,7 @@ class TestWeakestQuestions:
     ) -> None:
         play(owner, pick(questions, 1, 2), [Answer(EXCELLENT), Answer(MISSED)])
         # A new interview is open on question 1: shown, not yet answered.
-        session = services.start_session(
-            user=owner,
-            questions=pick(questions, 1),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0 + DAY,
-        )
+        session = start_interview(owner, pick(questions, 1), now=T0 + DAY)
         services.show_current_item(session=session, now=T0 + DAY)
 
         weakest = progress.weakest_questions(owner)

@@ -5,17 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.test.client import Client
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from questions.bank import ParsedBank
 from questions.models import Category, Question
 from questions.services import import_bank
-from sessions.models import InterviewSession
-from sessions.services import start_session
 from tests.cast import make_question, make_user
 from tests.dom import find_all
 
@@ -43,17 +39,6 @@ def ten_questions() -> None:
     ]
     for number in range(1, 11):
         make_question(number, category=categories[number % 3])
-
-
-def start_interview(user: User) -> InterviewSession:
-    return start_session(
-        user=user,
-        questions=list(Question.objects.filter(number__in=[1, 2])),
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
 
 
 def count_queries(
