@@ -15,7 +15,6 @@ from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from sessions.progress import sessions_with_totals
 from tests.cast import (
     LIMIT,
     T0,
@@ -605,47 +604,6 @@ class TestEndSession:
         with pytest.raises(services.SessionClosed):
             services.grade_item(session=session, position=0, grade=Grade.MISSED, now=at(6))
         assert item_at(session, 0).grade == Grade.EXCELLENT
-
-
-class TestScore:
-    def test_it_scores_points_over_three_per_item_shown(self, owner: User) -> None:
-        ethics = make_category("Ethics", position=1)
-        q1, q2 = make_question(1), make_question(2)
-        q3, q4 = make_question(3, category=ethics), make_question(4, category=ethics)
-        session = start_interview(owner, [q1, q3, q2, q4], include_scenarios=True)
-        answer(session, Grade.EXCELLENT, now=at(0))  # q1: 3 points
-        # q3: revealed after the clock ran out, graded Partial: 1 point.
-        services.reveal_item(session=session, position=1, notes="", now=at(LIMIT + 30))
-        services.grade_item(session=session, position=1, grade=Grade.PARTIAL, now=at(LIMIT + 31))
-        # q2 is shown (its clock started on the grade above) but the interview ends: 0 of 3.
-        services.end_session(session=session, now=at(LIMIT + 40))  # q4 never shown
-
-        totals = sessions_with_totals(owner).get(pk=session.pk)
-
-        assert (totals.points, totals.asked, totals.timed_out, totals.item_total) == (4, 3, 1, 4)
-        assert totals.max_points == 9
-        assert totals.score_percent == 44  # 4 / 9
-        breakdown = session.category_breakdown()
-        assert [(row.name, row.asked, row.points, row.percent) for row in breakdown] == [
-            ("Fundamentals", 2, 3, 50),
-            ("Ethics", 1, 1, 33),
-        ]
-
-    def test_a_perfect_interview_scores_one_hundred(self, owner: User) -> None:
-        session = start_interview(
-            owner, [make_question(1), make_question(2)], include_scenarios=True
-        )
-        answer(session, Grade.EXCELLENT, now=at(0))
-        answer(session, Grade.EXCELLENT, now=at(10))
-
-        assert sessions_with_totals(owner).get(pk=session.pk).score_percent == 100
-
-    def test_nothing_shown_has_no_score(self, owner: User, questions: list[Question]) -> None:
-        session = start_interview(owner, questions, include_scenarios=True)
-        services.end_session(session=session, now=at(1))
-
-        assert sessions_with_totals(owner).get(pk=session.pk).score_percent is None
-        assert session.category_breakdown() == []
 
 
 class TestWeakQuestions:

@@ -118,6 +118,29 @@ class TestSessionsWithTotals:
         assert (row.points, row.asked, row.item_total, row.timed_out) == (0, 0, 2, 0)
         assert row.score_percent is None
         assert row.time_taken is None
+        assert session.category_breakdown() == []
+
+    def test_it_breaks_the_score_down_by_category(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # Question 1: 3 points; 11: Partial after its clock ran out, 1 point; 2 is on screen
+        # when the interview is ended (asked, 0 of 3); 12 is never shown.
+        session = play(
+            owner,
+            pick(questions, 1, 11, 2, 12),
+            [Answer(EXCELLENT), Answer(PARTIAL, seconds=LATE)],
+            end_early=True,
+        )
+
+        row = totals_of(session)
+
+        assert (row.points, row.asked, row.item_total, row.timed_out) == (4, 3, 4, 1)
+        assert row.max_points == 9
+        assert row.score_percent == 44  # 4 / 9
+        assert [(c.name, c.asked, c.points, c.percent) for c in session.category_breakdown()] == [
+            ("Fundamentals and Basics", 2, 3, 50),
+            ("Transformer Architecture", 1, 1, 33),
+        ]
 
     def test_it_lists_only_the_users_sessions_newest_first(
         self, owner: User, other_user: User, questions: dict[int, Question]
