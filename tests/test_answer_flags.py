@@ -16,7 +16,7 @@ from questions import services
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
 from sessions.services import show_current_item
-from tests.cast import make_editor, make_question, make_user, start_interview
+from tests.cast import make_editor, make_other_user, make_question, make_user, start_interview
 from tests.dom import Node, parse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
@@ -95,6 +95,18 @@ def test_the_question_page_says_the_answer_is_already_flagged(
 
     assert not region.find_all("form")
     assert region.words.startswith("You flagged this answer as unclear on")
+
+
+def test_another_candidates_flag_is_not_shown_as_yours(
+    client: Client, question: Question, candidate: User
+) -> None:
+    services.flag_answer(user=make_other_user(), question=question, reason="unclear", comment="?")
+
+    region = parse(client.get("/questions/121/").content).find("div", id_="flag-121")
+
+    assert "You flagged" not in region.words
+    assert region.find("form").attrs["action"] == FLAG_URL.format(121)
+    assert services.open_flag_for(candidate, question) is None
 
 
 # Creating a flag
