@@ -315,6 +315,16 @@ class TestWeakestQuestions:
     def test_it_stops_at_the_limit(self, owner: User, history: None) -> None:
         assert [q.number for q in progress.weakest_questions(owner, limit=2)] == [11, 13]
 
+    def test_a_partial_answer_in_time_is_still_weak(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # On time, so only the grade can keep question 1 on the list; Solid on time drops out.
+        play(owner, pick(questions, 1, 2), [Answer(PARTIAL), Answer(SOLID)])
+
+        weakest = progress.weakest_questions(owner)
+
+        assert [(q.number, q.last_grade, q.timed_out) for q in weakest] == [(1, PARTIAL, 0)]
+
     def test_a_question_answered_well_in_time_drops_out(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
