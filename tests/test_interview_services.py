@@ -535,6 +535,99 @@ class TestGrade:
         assert item_at(session, 0).grade == Grade.SOLID
 
 
+class TestCompareAndSet:
+    """Each UPDATE's WHERE clause refuses on its own, as it must where rows cannot be locked.
+
+    The row lock normally refreshes the session first; here the request's view is stale (as on
+    a database without row locks, read before the other request committed), so only the WHERE
+    clause stands between the request and a second grade, a double advance or a second reveal.
+    """
+
+    @pytest.fixture
+    def without_row_lock(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def check_only(session: InterviewSession) -> None:
+            if not session.is_open:
+                raise services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+
+        monkeypatch.setattr(services, "_lock_open_session", check_only)
+
+    @pytest.fixture
+    def revealed(self, owner: User, questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=at(0))
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+        return session
+
+    def test_an_item_graded_meanwhile_is_not_graded_again(self, revealed: InterviewSession) -> None:
+        # The session still points at the item (its advance not seen): only `grade IS NULL`
+        # refuses. Even with the row lock in place, nothing else checks the grade.
+        Item.objects.filter(session=revealed, position=0).update(grade=Grade.SOLID, graded_at=at(6))
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=revealed, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+
+    @pytest.mark.usefixtures("without_row_lock")
+    def test_a_stale_position_does_not_advance_twice(self, revealed: InterviewSession) -> None:
+        stale = InterviewSession.objects.get(pk=revealed.pk)
+        # Another request moved the interview on (its grade of item 0 is not needed here: only
+        # `current_position = 0` refuses).
+        InterviewSession.objects.filter(pk=revealed.pk).update(current_position=1)
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=stale, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+
+    @pytest.mark.usefixtures("without_row_lock")
+    def test_a_stale_open_session_ended_meanwhile_is_not_graded(
+        self, revealed: InterviewSession
+    ) -> None:
+        stale = InterviewSession.objects.get(pk=revealed.pk)
+        services.end_session(session=revealed, now=at(6))  # another tab ended it
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=stale, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+        assert revealed.status == InterviewSession.Status.ENDED_EARLY
+
+    def test_an_item_revealed_meanwhile_is_not_revealed_again(
+        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=at(0))
+        stale_item = item_at(session, 0)  # read before the other request's reveal
+        services.reveal_item(session=session, position=0, notes="first tab", now=at(5))
+        before = state(session)
+        monkeypatch.setattr(services, "_item_at", lambda session, position: (stale_item, None))
+
+        with pytest.raises(services.NotCurrentItem, match="already revealed"):
+            services.reveal_item(
+                session=session, position=0, notes="second tab", now=at(LIMIT + 30)
+            )
+
+        assert state(session) == before
+
+    def test_a_clock_started_meanwhile_is_not_restarted(
+        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        session = start_interview(owner, questions)
+        stale_item = item_at(session, 0)  # read before the other request showed it
+        services.show_current_item(session=session, now=at(0))
+        monkeypatch.setattr(services, "current_item", lambda session: stale_item)
+
+        item = services.show_current_item(session=session, now=at(20))
+
+        assert (item.shown_at, item.deadline_at) == (at(0), at(LIMIT))
+        stored = item_at(session, 0)
+        assert (stored.shown_at, stored.deadline_at) == (at(0), at(LIMIT))
+
+
 class TestEndSession:
     @pytest.fixture
     def session(self, owner: User, questions: list[Question]) -> InterviewSession:
