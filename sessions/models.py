@@ -177,11 +177,10 @@ class Item(models.Model):
 
     @property
     def time_taken(self) -> timedelta | None:
-        """From first shown to reveal (or to grading/ending when never revealed), uncapped."""
-        if self.shown_at is None:
+        """From first shown to reveal, uncapped; None until revealed (grading needs a reveal)."""
+        if self.shown_at is None or self.revealed_at is None:
             return None
-        end = self.revealed_at or self.graded_at
-        return end - self.shown_at if end else None
+        return self.revealed_at - self.shown_at
 
     @property
     def grade_label(self) -> str:

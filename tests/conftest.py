@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from pytest_django.fixtures import Settings
 
 from questions.bank import BUNDLED_BANK, ParsedBank, read_bank
 from questions.importing import import_bank
-from questions.models import Category, Question
+from tests.cast import FAST_PASSWORD_HASHERS, ensure_editors_group, make_other_user, make_owner
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
+def _fast_passwords(settings: Settings) -> None:
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Settings) -> None:
     # The manifest storage needs `collectstatic` before any template renders; the production
     # path (hashed, compressed files served by whitenoise) is tested on its own.
     settings.STORAGES = {
@@ -30,15 +36,18 @@ def bank(db: None, parsed_bank: ParsedBank) -> ParsedBank:
     return parsed_bank
 
 
-def make_user(username: str = "candidate", **extra: object) -> User:
-    return User.objects.create_user(username=username, password="a-Long-pass-phrase-42", **extra)
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_owner()
 
 
-def make_question(number: int, *, category: Category | None = None, **fields: object) -> Question:
-    if category is None:
-        category, _ = Category.objects.get_or_create(
-            name="Fundamentals", defaults={"slug": "fundamentals", "position": 0}
-        )
-    defaults = {"title": f"Question {number}?", "answer": f"Answer to question {number}."}
-    defaults.update(fields)
-    return Question.objects.create(number=number, category=category, **defaults)
+@pytest.fixture
+def other_user(db: None) -> User:
+    return make_other_user()
+
+
+@pytest.fixture
+def editors_group(db: None) -> Group:
+    # A transactional test (the live server needs committed data) flushes the database after
+    # it ran, deleting the group the data migration made: put it back.
+    return ensure_editors_group()

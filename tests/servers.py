@@ -23,9 +23,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+from tests import dom
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -207,70 +208,40 @@ class Browser:
 
 
 # Reading pages.
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self._text: list[str] = []
-        self._capture: list[str] = []
-        self.texts: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        self.tags.append((tag, attributes))
-        if tag in ("h1", "textarea", "title"):
-            self._capture.append(tag)
-            self._text = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._capture and self._capture[-1] == tag:
-            self._capture.pop()
-            self.texts.setdefault(tag, " ".join("".join(self._text).split()))
-
-    def handle_data(self, data: str) -> None:
-        if self._capture:
-            self._text.append(data)
-
-
 @dataclass
 class Page:
-    tags: list[tuple[str, dict[str, str]]]
-    texts: dict[str, str]
+    root: dom.Node
 
     @classmethod
     def parse(cls, markup: str) -> Page:
-        parser = _Page()
-        parser.feed(markup)
-        return cls(parser.tags, parser.texts)
-
-    def all(self, tag: str, /, **attrs: str) -> list[dict[str, str]]:
-        return [
-            attributes
-            for name, attributes in self.tags
-            if name == tag and all(attributes.get(key) == value for key, value in attrs.items())
-        ]
+        return cls(dom.parse(markup))
 
     def form_action(self, css_class: str) -> str:
-        (form,) = [
-            attrs for attrs in self.all("form") if css_class in attrs.get("class", "").split()
-        ]
-        return form["action"]
+        action = self.root.find("form", cls=css_class).attrs["action"]
+        assert action is not None
+        return action
 
     @property
     def csrf_token(self) -> str:
-        inputs = self.all("input", name="csrfmiddlewaretoken")
+        inputs = self.root.find_all("input", name="csrfmiddlewaretoken")
         if inputs:
-            return inputs[0]["value"]
-        (body,) = self.all("body")
-        return json.loads(body["hx-headers"])["X-CSRFToken"]
+            token = inputs[0].attrs["value"]
+        else:
+            token = json.loads(self.root.find("body").attrs["hx-headers"] or "{}")["X-CSRFToken"]
+        assert token
+        return token
+
+    def _first_words(self, tag: str) -> str:
+        found = self.root.find_all(tag)
+        return found[0].words if found else ""
 
     @property
     def heading(self) -> str:
-        return self.texts.get("h1", "")
+        return self._first_words("h1")
 
     @property
     def notes(self) -> str:
-        return self.texts.get("textarea", "")
+        return self._first_words("textarea")
 
 
 def log_in(

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
-from django.test.html import parse_html
 
-from tests.conftest import make_user
-from tests.dom import find_all, text, walk
+from tests.cast import PASSWORD, anonymous, logged_in
+from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user gives everyone
 NEW_PASSWORD = "another-Long-phrase-77"
 SIGNUP_URL = "/accounts/signup/"
 LOGIN_URL = "/accounts/login/"
 LOGOUT_URL = "/accounts/logout/"
 PASSWORD_URL = "/accounts/password/"
-
-
-# The cast.
-def make_owner() -> User:
-    return make_user("owner", email="owner@example.com")
-
-
-def logged_in(user: User, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def anonymous(**client_options: Any) -> Client:
-    return Client(**client_options)
 
 
 # Reading pages.
@@ -45,33 +26,17 @@ def html(response: HttpResponse) -> str:
 
 def errors(markup: str) -> list[str]:
     """Every form error shown on the page, field and non-field."""
-    return [
-        text(li)
-        for ul in walk(parse_html(markup))
-        if ul.name == "ul" and "errorlist" in (dict(ul.attributes).get("class") or "")
-        for li in ul.children
-        if not isinstance(li, str)
-    ]
+    return [li.words for ul in find_all(markup, "ul", cls="errorlist") for li in ul.elements]
 
 
 def nav(markup: str) -> str:
     (element,) = find_all(markup, "nav", **{"aria-label": "Main"})
-    return text(element)
+    return element.words
 
 
 def logged_in_user(client: Client) -> User | None:
     pk = client.session.get("_auth_user_id")
     return User.objects.get(pk=pk) if pk else None
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
 
 
 def signup_data(**changes: str) -> dict[str, str]:
@@ -93,12 +58,12 @@ class TestSignup:
     def test_it_asks_for_username_password_twice_and_optional_email(self) -> None:
         page = html(anonymous().get(SIGNUP_URL))
 
-        names = [dict(i.attributes).get("name") for i in find_all(page, "input")]
+        names = [i.attrs.get("name") for i in find_all(page, "input")]
         assert {"username", "email", "password1", "password2"} <= set(names)
         (email,) = find_all(page, "input", name="email")
-        assert "required" not in dict(email.attributes)
+        assert "required" not in email.attrs
         (password,) = find_all(page, "input", name="password1")
-        assert dict(password.attributes)["type"] == "password"
+        assert password.attrs["type"] == "password"
 
     def test_it_creates_the_user_logs_them_in_and_goes_home(self) -> None:
         client = anonymous()
@@ -177,7 +142,7 @@ class TestLogin:
         page = html(anonymous().get(LOGIN_URL))
 
         (form,) = find_all(page, "form", action=LOGIN_URL)
-        assert dict(form.attributes)["method"] == "post"
+        assert form.attrs["method"] == "post"
         assert find_all(form, "input", name="username")
         assert find_all(form, "input", name="password", type="password")
         assert find_all(page, "a", href=SIGNUP_URL)
@@ -187,7 +152,7 @@ class TestLogin:
 
         assert "Log in to continue." in page
         (next_field,) = find_all(page, "input", name="next")
-        assert dict(next_field.attributes)["value"] == "/interviews/new/"
+        assert next_field.attrs["value"] == "/interviews/new/"
 
     def test_it_logs_in_and_follows_next(self, owner: User) -> None:
         client = anonymous()
@@ -253,7 +218,7 @@ class TestLogout:
         page = html(client.get("/"))
         (form,) = find_all(page, "form", action=LOGOUT_URL)
         (token,) = find_all(form, "input", name="csrfmiddlewaretoken")
-        response = client.post(LOGOUT_URL, {"csrfmiddlewaretoken": dict(token.attributes)["value"]})
+        response = client.post(LOGOUT_URL, {"csrfmiddlewaretoken": token.attrs["value"]})
         assert response.status_code == 302
         assert logged_in_user(client) is None
 
@@ -324,7 +289,7 @@ class TestNav:
         page = html(logged_in(owner).get("/"))
 
         assert find_all(page, "a", href=PASSWORD_URL)
-        assert text(find_all(page, "a", href=PASSWORD_URL)[0]) == "owner"
+        assert find_all(page, "a", href=PASSWORD_URL)[0].words == "owner"
         assert find_all(page, "form", action=LOGOUT_URL, method="post")
         assert find_all(page, "a", href="/interviews/new/")
         assert "Log in" not in nav(page)

@@ -15,33 +15,21 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
 from django.test.client import Client
-from pytest_django.fixtures import Settings
 
 from questions.models import AnswerFlag, Category, Question, Scenario
-from tests.conftest import make_question, make_user
-from tests.editors import (
+from tests.cast import (
     EDITOR_PERMISSIONS,
     EDITORS,
-    FAST_PASSWORD_HASHERS,
-    ensure_editors_group,
     make_editor,
+    make_question,
     make_superuser,
-    parse,
+    make_user,
 )
+from tests.dom import parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 LOGIN_URL = "/admin/login/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @dataclass

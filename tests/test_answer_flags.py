@@ -5,39 +5,34 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test.client import Client
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from questions import flags
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
-from sessions.services import show_current_item, start_session
-from tests.conftest import make_question, make_user
-from tests.editors import FAST_PASSWORD_HASHERS, Node, ensure_editors_group, make_editor, parse
+from sessions.services import show_current_item
+from tests.cast import (
+    HTMX,
+    make_editor,
+    make_other_user,
+    make_question,
+    make_user,
+    start_interview,
+)
+from tests.dom import Node, parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 FLAG_URL = "/questions/{}/flag/"
 THANKS = "Thank you: the answer is flagged for the editors."
 ALREADY = "You have already flagged this answer; an editor will look at it."
 REQUIRED = "Tell the editors what is wrong or unclear."
 SCRIPT = "<script>alert(1)</script>"
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @pytest.fixture
@@ -114,6 +109,18 @@ def test_the_question_page_says_the_answer_is_already_flagged(
 
     assert not region.find_all("form")
     assert region.words.startswith("You flagged this answer as unclear on")
+
+
+def test_another_candidates_flag_is_not_shown_as_yours(
+    client: Client, question: Question, candidate: User
+) -> None:
+    flags.flag_answer(user=make_other_user(), question=question, reason="unclear", comment="?")
+
+    region = parse(client.get("/questions/121/").content).find("div", id_="flag-121")
+
+    assert "You flagged" not in region.words
+    assert region.find("form").attrs["action"] == FLAG_URL.format(121)
+    assert flags.open_flag_for(candidate, question) is None
 
 
 # Creating a flag
@@ -371,14 +378,7 @@ def test_an_htmx_form_keeps_a_safe_next_for_the_retry(
 @pytest.fixture
 def interview(question: Question, candidate: User) -> InterviewSession:
     now = timezone.now()
-    session = start_session(
-        user=candidate,
-        questions=[question],
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=now,
-    )
+    session = start_interview(candidate, [question], seconds_per_item=120, now=now)
     show_current_item(session=session, now=now)
     return session
 

@@ -19,7 +19,7 @@ from django.db import connection
 from questions.bank import ParsedBank
 from questions.models import Category
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.servers import (
     Browser,
     Node,
@@ -38,7 +38,6 @@ pytestmark = pytest.mark.skipif(
     reason="cuts a gunicorn node off from PostgreSQL: set DATABASE_URL to run it",
 )
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 CONNECT_TIMEOUT = 2  # DJANGO_DB_CONNECT_TIMEOUT for the node
 # How long an answer may take while the database is away: the connect timeout plus a margin
 # for starting a worker's request and rendering the page, far below gunicorn's 30 s.

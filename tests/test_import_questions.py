@@ -19,7 +19,7 @@ from django.db import DatabaseError
 from questions.bank import BUNDLED_BANK, read_bank
 from questions.importing import ImportReport
 from questions.models import Category, Question, Scenario
-from tests.conftest import make_question
+from tests.cast import make_question
 
 pytestmark = pytest.mark.django_db
 
@@ -161,6 +161,24 @@ def test_a_file_change_to_an_answer_nobody_edited_is_applied(tmp_path: Path) -> 
     assert "were kept" not in out
     assert "0 created, 1 updated, 199 unchanged" in out
     assert Question.objects.get(number=1).answer.startswith("Generative AI is a branch")
+
+
+def test_a_third_import_compares_with_the_last_import_not_the_first(tmp_path: Path) -> None:
+    # The second import changes the answer; only a comparison with that import (not the
+    # first) sees that nobody edited it since, so the third file's change is applied.
+    run()
+    run(
+        write(
+            tmp_path, BANK_TEXT.replace("Generative AI is a subset", "Generative AI is a branch", 1)
+        )
+    )
+    text = BANK_TEXT.replace("Generative AI is a subset", "Generative AI is an offshoot", 1)
+
+    out = run(write(tmp_path, text))
+
+    assert "were kept" not in out
+    assert "0 created, 1 updated, 199 unchanged" in out
+    assert Question.objects.get(number=1).answer.startswith("Generative AI is an offshoot")
 
 
 def test_imports_are_recorded_in_history_with_their_source() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,14 +21,20 @@ from questions.importing import import_bank
 from questions.models import Category, Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_question, make_user
-from tests.dom import find_all, text
+from tests.cast import (
+    HTMX,
+    LIMIT,
+    T0,
+    logged_in,
+    make_other_user,
+    make_question,
+    make_user,
+    start_interview,
+)
+from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-LIMIT = 60
-HTMX = {"HTTP_HX_REQUEST": "true"}
 NEW_URL = "/interviews/new/"
 # Queries the grade → next item step may spend, whatever the bank size or the user's history.
 GRADE_STEP_BUDGET = 12
@@ -36,39 +42,6 @@ FRAGMENT_LIMIT = 15_000
 FINISHED_MESSAGE = "This interview has finished; it can no longer be changed."
 STALE_MESSAGE = "That question is no longer the current one; here is where the interview stands."
 GRADE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
-
-
-# The cast.
-def make_owner() -> User:
-    return make_user("owner")
-
-
-def make_other_user() -> User:
-    return make_user("other")
-
-
-def logged_in(user: User, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def make_interview(
-    user: User,
-    questions: Sequence[Question],
-    *,
-    mode: str = InterviewSession.Mode.TIMED,
-    include_scenarios: bool = False,
-    now: datetime = T0,
-) -> InterviewSession:
-    return services.start_session(
-        user=user,
-        questions=questions,
-        mode=mode,
-        seconds_per_item=LIMIT,
-        include_scenarios=include_scenarios,
-        now=now,
-    )
 
 
 def play(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
@@ -113,12 +86,12 @@ def html(response: HttpResponse) -> str:
 
 
 def messages_shown(markup: str) -> list[str]:
-    return [text(li) for ul in find_all(markup, "ul", cls="messages") for li in ul.children]
+    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
 
 
 def remaining_ms(markup: str) -> int:
     (timer,) = find_all(markup, "div", **{"data-timer": None})
-    return int(dict(timer.attributes)["data-remaining-ms"])
+    return int(timer.attrs["data-remaining-ms"])
 
 
 def is_fragment(markup: str) -> bool:
@@ -137,16 +110,6 @@ def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         list(InterviewSession.objects.order_by("pk").values_list()),
         list(Item.objects.order_by("pk").values_list()),
     )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
 
 
 @pytest.fixture
@@ -168,7 +131,7 @@ def clock(time_machine) -> Any:
 @pytest.fixture
 def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
     """The owner's interview of three questions, the first one on screen since T0."""
-    session = make_interview(owner, questions)
+    session = start_interview(owner, questions)
     services.show_current_item(session=session, now=T0)
     return session
 
@@ -310,14 +273,14 @@ class TestNewInterviewForm:
 
         (count,) = find_all(page, "input", name="question_count")
         (seconds,) = find_all(page, "input", name="seconds_per_item")
-        assert dict(count.attributes)["value"] == "5"
-        assert dict(seconds.attributes)["value"] == "120"
+        assert count.attrs["value"] == "5"
+        assert seconds.attrs["value"] == "120"
         assert find_all(page, "input", name="include_scenarios", checked=None)
         (mode,) = find_all(page, "input", name="mode", checked=None)
-        assert dict(mode.attributes)["value"] == "timed"
+        assert mode.attrs["value"] == "timed"
         boxes = find_all(page, "input", name="categories")
         assert len(boxes) == Category.objects.count() == 13
-        assert all("checked" in dict(box.attributes) for box in boxes)
+        assert all("checked" in box.attrs for box in boxes)
 
     def test_it_starts_an_interview_with_the_chosen_settings(
         self, bank: ParsedBank, client: Client, owner: User
@@ -450,7 +413,7 @@ class TestNewInterviewForm:
         assert response.status_code == 400
         page = html(response)
         errors = find_all(page, "ul", cls="errorlist", id=f"id_{field}_error")
-        assert [text(li) for ul in errors for li in ul.children] == [message]
+        assert [li.words for ul in errors for li in ul.elements] == [message]
         assert find_all(page, "form", action=NEW_URL)
         assert not InterviewSession.objects.exists()
         assert not Item.objects.exists()
@@ -463,12 +426,10 @@ class TestNewInterviewForm:
         )
 
         page = html(response)
-        assert dict(find_all(page, "input", name="question_count")[0].attributes)["value"] == "31"
-        assert (
-            dict(find_all(page, "input", name="seconds_per_item")[0].attributes)["value"] == "200"
-        )
+        assert find_all(page, "input", name="question_count")[0].attrs["value"] == "31"
+        assert find_all(page, "input", name="seconds_per_item")[0].attrs["value"] == "200"
         (mode,) = find_all(page, "input", name="mode", checked=None)
-        assert dict(mode.attributes)["value"] == "practice"
+        assert mode.attrs["value"] == "practice"
 
 
 class TestInterviewPage:
@@ -479,13 +440,13 @@ class TestInterviewPage:
 
         assert "Question 1 of 3" in page
         (heading,) = find_all(page, "h1", id="item-heading")
-        assert questions[0].title in text(heading)
+        assert questions[0].title in heading.words
         assert questions[1].title not in page
         (notes,) = find_all(page, "textarea", name="notes")
         assert find_all(page, "label", for_="notes")
-        assert dict(notes.attributes)["maxlength"] == "10000"
+        assert notes.attrs["maxlength"] == "10000"
         (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
-        assert "Reveal answer" in text(form)
+        assert "Reveal answer" in form.words
         assert remaining_ms(page) == LIMIT * 1000
         assert questions[0].answer not in page  # not before the reveal
 
@@ -498,9 +459,9 @@ class TestInterviewPage:
         assert "My &lt;b&gt;answer&lt;/b&gt;" in page
         assert questions[0].answer in page
         buttons = find_all(page, "button", name="grade")
-        assert [dict(b.attributes)["value"] for b in buttons] == ["0", "1", "2", "3"]
-        assert [dict(b.attributes)["aria-keyshortcuts"] for b in buttons] == ["1", "2", "3", "4"]
-        labels = [text(b) for b in buttons]
+        assert [b.attrs["value"] for b in buttons] == ["0", "1", "2", "3"]
+        assert [b.attrs["aria-keyshortcuts"] for b in buttons] == ["1", "2", "3", "4"]
+        labels = [b.words for b in buttons]
         assert labels[1].startswith("2 Partial Right direction")
         assert [label.split()[1] for label in labels] == ["Missed", "Partial", "Solid", "Excellent"]
         assert not find_all(page, "textarea", name="notes")
@@ -508,7 +469,7 @@ class TestInterviewPage:
     def test_a_follow_up_scenario_is_labelled(
         self, bank: ParsedBank, client: Client, owner: User, clock: Any
     ) -> None:
-        session = make_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
+        session = start_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
         play(session, [Grade.SOLID])
 
         page = html(client.get(detail_url(session)))
@@ -525,7 +486,7 @@ class TestInterviewPage:
         assert response.status_code == 204
         assert session.items.get(position=0).notes == "Draft <i>one</i>"
         (notes,) = find_all(html(client.get(detail_url(session))), "textarea", name="notes")
-        assert text(notes) == "Draft <i>one</i>"  # escaped in the page, parsed back here
+        assert notes.words == "Draft <i>one</i>"  # escaped in the page, parsed back here
         assert "Draft &lt;i&gt;one&lt;/i&gt;" in html(client.get(detail_url(session)))
 
     def test_a_reload_neither_stops_nor_restarts_the_clock(
@@ -610,7 +571,7 @@ class TestPlainFormFlow:
 
 def stat(markup: str, name: str) -> str:
     (value,) = find_all(markup, "span", **{"data-testid": name})
-    return text(value)
+    return value.words
 
 
 class TestHtmxFlow:
@@ -667,7 +628,7 @@ class TestHtmxFlow:
             Question.objects.filter(scenarios__isnull=False),
             key=lambda q: len(q.scenarios.get().answer),
         )
-        session = make_interview(owner, [*longest, with_scenario], include_scenarios=True)
+        session = start_interview(owner, [*longest, with_scenario], include_scenarios=True)
         client.get(detail_url(session))
         sizes = []
         for position in range(4):
@@ -695,17 +656,17 @@ class TestGradeStepQueries:
         newcomer = make_user("newcomer")
         tiny_bank = [make_question(number) for number in range(1001, 1004)]
         first = self.grade_step(
-            logged_in(newcomer), make_interview(newcomer, tiny_bank), django_assert_max_num_queries
+            logged_in(newcomer), start_interview(newcomer, tiny_bank), django_assert_max_num_queries
         )
 
         import_bank(parsed_bank)
         veteran = make_user("veteran")
         bank_questions = list(Question.objects.order_by("number"))
         for offset in range(30):
-            past = make_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
+            past = start_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
             play(past, [Grade.PARTIAL, Grade.SOLID, Grade.MISSED])
         assert InterviewSession.objects.filter(user=veteran).count() == 30
-        current = make_interview(veteran, bank_questions[:4], include_scenarios=True)
+        current = start_interview(veteran, bank_questions[:4], include_scenarios=True)
         later = self.grade_step(logged_in(veteran), current, django_assert_max_num_queries)
 
         assert first == later <= GRADE_STEP_BUDGET
@@ -876,7 +837,7 @@ class TestCsrf:
     ) -> None:
         page = html(guarded.get(detail_url(session)))
         (body,) = find_all(page, "body")
-        token = json.loads(dict(body.attributes)["hx-headers"])["X-CSRFToken"]
+        token = json.loads(body.attrs["hx-headers"])["X-CSRFToken"]
 
         response = reveal(
             guarded, session, 0, notes="with token", headers={**HTMX, "HTTP_X_CSRFTOKEN": token}
@@ -892,7 +853,7 @@ class TestCsrf:
         page = html(guarded.get(detail_url(session)))
         (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
         (field,) = find_all(form, "input", name="csrfmiddlewaretoken")
-        token = dict(field.attributes)["value"]
+        token = field.attrs["value"]
 
         response = reveal(guarded, session, 0, notes="form", csrfmiddlewaretoken=token)
 
@@ -911,7 +872,7 @@ class TestEndInterview:
         assert "End this interview now?" in page
         assert "2 questions not yet graded will be recorded as skipped" in page
         (form,) = find_all(page, "form", action=detail_url(session) + "end/")
-        assert dict(form.attributes)["method"] == "post"
+        assert form.attrs["method"] == "post"
         session.refresh_from_db()
         assert session.status == InterviewSession.Status.IN_PROGRESS
 
@@ -969,16 +930,16 @@ class TestSummary:
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
         cards = find_all(page, "li", cls="item-card")
         assert len(cards) == 3
-        assert [text(find_all(card, "span", cls="grade-pill")[0]) for card in cards] == [
+        assert [find_all(card, "span", cls="grade-pill")[0].words for card in cards] == [
             "Missed",
             "Excellent",
             "Partial",
         ]
         for card, question in zip(cards, questions, strict=True):
             (details,) = find_all(card, "details")
-            assert "open" not in dict(details.attributes)
-            assert text(find_all(details, "summary")[0]) == "Model answer"
-            assert question.answer in text(details)
+            assert "open" not in details.attrs
+            assert find_all(details, "summary")[0].words == "Model answer"
+            assert question.answer in details.words
         assert stat(page, "score") == "44%"  # (0 + 3 + 1) / 9
         assert find_all(page, "form", action=detail_url(finished) + "retry/")
 

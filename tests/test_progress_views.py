@@ -24,17 +24,9 @@ from pytest_django.fixtures import Settings
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
-from tests.editors import FAST_PASSWORD_HASHERS, Node, form_data, parse
-from tests.histories import (
-    LATE,
-    T0,
-    Answer,
-    bulk_history,
-    logged_in,
-    make_other_user,
-    make_owner,
-    play,
-)
+from tests.cast import HTMX, T0, logged_in
+from tests.dom import Node, form_data, parse
+from tests.histories import LATE, Answer, bulk_history, play
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +40,7 @@ WEAK_WARNING = "Those questions can no longer be practised; pick others."
 
 @pytest.fixture(autouse=True)
 def _settings(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     settings.TIME_ZONE = "UTC"  # the dates on the pages below are written in UTC
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def other_user() -> User:
-    return make_other_user()
 
 
 def questions(*numbers: int) -> list[Question]:
@@ -731,7 +712,6 @@ class TestHistoryCsv:
 
 
 ATTEMPTS_URL = "/interviews/questions/{}/attempts/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def attempts_region(client: Client, number: int) -> Node:

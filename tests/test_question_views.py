@@ -5,20 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.template import engines
 from django.test.client import Client
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from questions.bank import ParsedBank
 from questions.importing import import_bank
 from questions.models import Category, Question
-from sessions.models import InterviewSession
-from sessions.services import start_session
-from tests.conftest import make_question, make_user
-from tests.dom import find_all, text
+from tests.cast import make_question, make_user
+from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +28,7 @@ QUESTION_HREF = re.compile(r"/questions/(\d+)/")
 
 def listed_numbers(html: str) -> list[int]:
     """Question numbers in the order the page links to them (pager links included)."""
-    hrefs = (dict(link.attributes).get("href") or "" for link in find_all(html, "a"))
+    hrefs = (link.attrs.get("href") or "" for link in find_all(html, "a"))
     return [int(match[1]) for href in hrefs if (match := QUESTION_HREF.fullmatch(href))]
 
 
@@ -44,17 +40,6 @@ def ten_questions() -> None:
     ]
     for number in range(1, 11):
         make_question(number, category=categories[number % 3])
-
-
-def start_interview(user: User) -> InterviewSession:
-    return start_session(
-        user=user,
-        questions=list(Question.objects.filter(number__in=[1, 2])),
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
 
 
 def count_queries(
@@ -71,29 +56,29 @@ class TestHome:
         response = client.get("/")
 
         assert response.status_code == 200
-        lead = text(find_all(response.content.decode(), "p", cls="lead")[0])
+        lead = find_all(response.content.decode(), "p", cls="lead")[0].words
         assert "200 questions in 13 categories" in lead
 
     def test_it_links_to_the_question_bank(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/").content.decode()
 
         (actions,) = find_all(html, "p", cls="actions")
-        links = {text(link): dict(link.attributes)["href"] for link in find_all(actions, "a")}
+        links = {link.words: link.attrs["href"] for link in find_all(actions, "a")}
         assert links["Browse the question bank"] == LIST_URL
 
     def test_it_invites_visitors_to_sign_up(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/").content.decode()
 
         (primary,) = find_all(html, "a", cls="button-primary")
-        assert text(primary) == "Sign up to start an interview"
-        assert dict(primary.attributes)["href"] == reverse("signup")
+        assert primary.words == "Sign up to start an interview"
+        assert primary.attrs["href"] == reverse("signup")
 
     def test_it_leaves_retired_questions_out_of_the_count(
         self, client: Client, bank: ParsedBank
     ) -> None:
         Question.objects.filter(number__in=[1, 2]).update(is_active=False)
 
-        lead = text(find_all(client.get("/").content.decode(), "p", cls="lead")[0])
+        lead = find_all(client.get("/").content.decode(), "p", cls="lead")[0].words
 
         assert "198 questions in 13 categories" in lead
 
@@ -118,7 +103,7 @@ class TestQuestionList:
         html = client.get(LIST_URL).content.decode()
 
         sections = find_all(html, "section", cls="category")
-        headings = [text(find_all(section, "h2")[0]) for section in sections]
+        headings = [find_all(section, "h2")[0].words for section in sections]
         assert len(headings) == 13
         assert headings[0] == "Fundamentals and Basics 10 questions"
         assert headings[-1] == "Advanced Topics 80 questions"
@@ -130,7 +115,7 @@ class TestQuestionList:
     def test_it_offers_every_category_in_the_filter(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL).content.decode()
 
-        options = [text(option) for option in find_all(html, "option")]
+        options = [option.words for option in find_all(html, "option")]
         assert options[0] == "All categories (200)"
         assert options[-1] == "Advanced Topics (80)"
         assert len(options) == 14
@@ -139,16 +124,16 @@ class TestQuestionList:
         html = client.get(LIST_URL).content.decode()
 
         (intro,) = find_all(html, "p", cls="intro")
-        assert text(intro).startswith("200 questions in 13 categories")
+        assert intro.words.startswith("200 questions in 13 categories")
 
     def test_it_filters_by_category(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"category": "advanced-topics"}).content.decode()
 
         (section,) = find_all(html, "section", cls="category")
-        assert text(find_all(section, "h2")[0]) == "Advanced Topics 80 questions"
+        assert find_all(section, "h2")[0].words == "Advanced Topics 80 questions"
         assert listed_numbers(html) == list(range(121, 201))
-        (chosen,) = [o for o in find_all(html, "option") if "selected" in dict(o.attributes)]
-        assert dict(chosen.attributes)["value"] == "advanced-topics"
+        (chosen,) = [o for o in find_all(html, "option") if "selected" in o.attrs]
+        assert chosen.attrs["value"] == "advanced-topics"
 
     def test_it_falls_back_to_all_categories_for_an_unknown_one(
         self, client: Client, bank: ParsedBank
@@ -156,7 +141,7 @@ class TestQuestionList:
         html = client.get(LIST_URL, {"category": "astrology"}).content.decode()
 
         (warning,) = find_all(html, "li", cls="message-warning")
-        assert "There is no category “astrology”; showing all of them." in text(warning)
+        assert "There is no category “astrology”; showing all of them." in warning.words
         assert len(find_all(html, "section", cls="category")) == 13
 
     def test_it_ranks_title_matches_first(self, client: Client, bank: ParsedBank) -> None:
@@ -164,7 +149,7 @@ class TestQuestionList:
         html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
 
         assert listed_numbers(html) == [33, 190, 34, 101]
-        assert text(find_all(html, "h2", cls="results-heading")[0]) == "4 results for “LoRA”"
+        assert find_all(html, "h2", cls="results-heading")[0].words == "4 results for “LoRA”"
 
     def test_it_offers_to_clear_the_search(self, client: Client, bank: ParsedBank) -> None:
         everything = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
@@ -173,9 +158,9 @@ class TestQuestionList:
         ).content.decode()
 
         (clear,) = find_all(everything, "a", cls="clear-search")
-        assert dict(clear.attributes)["href"] == LIST_URL
+        assert clear.attrs["href"] == LIST_URL
         (clear,) = find_all(in_category, "a", cls="clear-search")
-        assert dict(clear.attributes)["href"] == f"{LIST_URL}?category=advanced-topics"
+        assert clear.attrs["href"] == f"{LIST_URL}?category=advanced-topics"
 
     def test_it_searches_case_insensitively(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"q": "lora"}).content.decode()
@@ -194,18 +179,18 @@ class TestQuestionList:
         html = client.get(LIST_URL, {"q": "LoRA", "category": "advanced-topics"}).content.decode()
 
         assert listed_numbers(html) == [190]
-        heading = text(find_all(html, "h2", cls="results-heading")[0])
+        heading = find_all(html, "h2", cls="results-heading")[0].words
         assert heading == "1 result for “LoRA” in Advanced Topics"
 
     def test_it_says_so_when_nothing_matches(self, client: Client, bank: ParsedBank) -> None:
         html = client.get(LIST_URL, {"q": "LoRA sourdough"}).content.decode()
 
         assert listed_numbers(html) == []
-        assert text(find_all(html, "h2", cls="results-heading")[0]) == (
+        assert find_all(html, "h2", cls="results-heading")[0].words == (
             "0 results for “LoRA sourdough”"
         )
         (empty,) = find_all(html, "p", cls="empty")
-        assert "No question mentions every word of “LoRA sourdough”" in text(empty)
+        assert "No question mentions every word of “LoRA sourdough”" in empty.words
 
     def test_it_suggests_all_categories_when_one_has_no_match(
         self, client: Client, bank: ParsedBank
@@ -214,8 +199,8 @@ class TestQuestionList:
 
         (empty,) = find_all(html.content.decode(), "p", cls="empty")
         (link,) = find_all(empty, "a")
-        assert text(link) == "search all categories"
-        assert dict(link.attributes)["href"] == f"{LIST_URL}?q=LoRA%20adapters"
+        assert link.words == "search all categories"
+        assert link.attrs["href"] == f"{LIST_URL}?q=LoRA%20adapters"
 
     def test_it_escapes_the_query(self, client: Client, bank: ParsedBank) -> None:
         response = client.get(LIST_URL, {"q": "<script>alert(1)</script>"})
@@ -231,7 +216,7 @@ class TestQuestionList:
 
         assert 33 not in listed_numbers(listing)
         assert "Training and Fine-tuning 9 questions" in [
-            text(heading) for heading in find_all(listing, "h2")
+            heading.words for heading in find_all(listing, "h2")
         ]
         assert listed_numbers(search) == [190, 34, 101]
 
@@ -249,7 +234,7 @@ class TestQuestionList:
         html = client.get(LIST_URL).content.decode()
 
         (empty,) = find_all(html, "p", cls="empty")
-        assert "python manage.py import_questions" in text(empty)
+        assert "python manage.py import_questions" in empty.words
 
     def test_it_returns_only_the_results_to_htmx(self, client: Client, bank: ParsedBank) -> None:
         response = client.get(LIST_URL, {"q": "LoRA"}, HTTP_HX_REQUEST="true")
@@ -273,14 +258,14 @@ class TestQuestionList:
         html = client.get(LIST_URL, {"q": "LoRA"}).content.decode()
 
         (form,) = find_all(html, "form", cls="search")
-        attributes = dict(form.attributes)
+        attributes = form.attrs
         assert attributes["hx-get"] == LIST_URL
         assert attributes["hx-target"] == "#results"
         # The form also works without JavaScript: a plain GET to the same page.
         assert attributes["method"] == "get"
         assert attributes["action"] == LIST_URL
         (search_box,) = find_all(form, "input", id="search-q")
-        assert dict(search_box.attributes)["value"] == "LoRA"
+        assert search_box.attrs["value"] == "LoRA"
         assert find_all(html, "label", for_="search-q")
 
     def test_it_rejects_post(self, client: Client) -> None:
@@ -320,12 +305,12 @@ class TestQuestionDetail:
     ) -> None:
         html = client.get("/questions/33/").content.decode()
 
-        assert text(find_all(html, "h1")[0]) == "33. What is LoRA (Low-Rank Adaptation)?"
+        assert find_all(html, "h1")[0].words == "33. What is LoRA (Low-Rank Adaptation)?"
         (reveal,) = find_all(html, "details", cls="reveal")
-        assert "open" not in dict(reveal.attributes)
-        assert text(find_all(reveal, "summary")[0]) == "Reveal answer"
+        assert "open" not in reveal.attrs
+        assert find_all(reveal, "summary")[0].words == "Reveal answer"
         (answer,) = find_all(reveal, "div", cls="answer")
-        assert "parameter-efficient fine-tuning technique" in text(answer)
+        assert "parameter-efficient fine-tuning technique" in answer.words
 
     def test_it_renders_without_the_interviews_apps_template_tags(
         self, client: Client, bank: ParsedBank, monkeypatch: pytest.MonkeyPatch
@@ -350,7 +335,7 @@ class TestQuestionDetail:
 
         assert response.status_code == 200
         (attempts,) = find_all(response.content.decode(), "section", cls="attempts")
-        assert dict(attempts.attributes)["hx-get"] == "/interviews/questions/33/attempts/"
+        assert attempts.attrs["hx-get"] == "/interviews/questions/33/attempts/"
 
     def test_it_asks_visitors_to_log_in_to_flag_the_answer(
         self, client: Client, bank: ParsedBank
@@ -360,7 +345,7 @@ class TestQuestionDetail:
         (reveal,) = find_all(html, "details", cls="reveal")
         (flag,) = find_all(reveal, "div", cls="flag")
         (login,) = find_all(flag, "a")
-        assert dict(login.attributes)["href"] == f"{reverse('login')}?next=/questions/33/"
+        assert login.attrs["href"] == f"{reverse('login')}?next=/questions/33/"
         assert find_all(flag, "form") == []
 
     def test_it_lets_a_candidate_flag_the_answer_after_the_reveal(
@@ -372,8 +357,8 @@ class TestQuestionDetail:
 
         (reveal,) = find_all(html, "details", cls="reveal")
         (form,) = find_all(reveal, "form")
-        assert dict(form.attributes)["action"] == reverse("questions:flag", args=[33])
-        assert dict(form.attributes)["hx-target"] == "#flag-33"
+        assert form.attrs["action"] == reverse("questions:flag", args=[33])
+        assert form.attrs["hx-target"] == "#flag-33"
 
     def test_it_renders_the_answer_as_markdown(self, client: Client, db: None) -> None:
         make_question(7, answer="Two points:\n\n- **first**\n- second")
@@ -381,18 +366,18 @@ class TestQuestionDetail:
         html = client.get("/questions/7/").content.decode()
 
         (answer,) = find_all(html, "div", cls="answer")
-        assert [text(item) for item in find_all(answer, "li")] == ["first", "second"]
+        assert [item.words for item in find_all(answer, "li")] == ["first", "second"]
         assert find_all(answer, "strong")
 
     def test_it_shows_the_follow_up_scenarios(self, client: Client, bank: ParsedBank) -> None:
         html = client.get("/questions/1/").content.decode()
 
         (scenario,) = find_all(html, "section", cls="scenario")
-        assert text(find_all(scenario, "h2")[0]) == "Follow-up scenario 1.1"
-        assert "10,000 items in their e-commerce catalog" in text(scenario)
+        assert find_all(scenario, "h2")[0].words == "Follow-up scenario 1.1"
+        assert "10,000 items in their e-commerce catalog" in scenario.words
         (reveal,) = find_all(scenario, "details", cls="reveal")
-        assert text(find_all(reveal, "summary")[0]) == "Reveal scenario answer"
-        assert "few-shot prompting" in text(reveal)
+        assert find_all(reveal, "summary")[0].words == "Reveal scenario answer"
+        assert "few-shot prompting" in reveal.words
 
     def test_it_has_no_scenarios_section_without_scenarios(
         self, client: Client, bank: ParsedBank
@@ -405,7 +390,7 @@ class TestQuestionDetail:
         html = client.get("/questions/150/").content.decode()
 
         (breadcrumbs,) = find_all(html, "nav", cls="breadcrumbs")
-        links = {text(link): dict(link.attributes)["href"] for link in find_all(breadcrumbs, "a")}
+        links = {link.words: link.attrs["href"] for link in find_all(breadcrumbs, "a")}
         assert links == {
             "Question bank": LIST_URL,
             "Advanced Topics": f"{LIST_URL}?category=advanced-topics",
@@ -418,8 +403,8 @@ class TestQuestionDetail:
 
         (previous,) = find_all(html, "a", rel="prev")
         (following,) = find_all(html, "a", rel="next")
-        assert dict(previous.attributes)["href"] == "/questions/32/"
-        assert dict(following.attributes)["href"] == "/questions/34/"
+        assert previous.attrs["href"] == "/questions/32/"
+        assert following.attrs["href"] == "/questions/34/"
 
     def test_it_has_no_previous_link_on_the_first_question(
         self, client: Client, bank: ParsedBank
@@ -435,15 +420,15 @@ class TestQuestionDetail:
         html = client.get("/questions/200/").content.decode()
 
         assert find_all(html, "a", rel="next") == []
-        assert dict(find_all(html, "a", rel="prev")[0].attributes)["href"] == "/questions/199/"
+        assert find_all(html, "a", rel="prev")[0].attrs["href"] == "/questions/199/"
 
     def test_it_skips_retired_neighbours(self, client: Client, bank: ParsedBank) -> None:
         Question.objects.filter(number__in=[32, 34]).update(is_active=False)
 
         html = client.get("/questions/33/").content.decode()
 
-        assert dict(find_all(html, "a", rel="prev")[0].attributes)["href"] == "/questions/31/"
-        assert dict(find_all(html, "a", rel="next")[0].attributes)["href"] == "/questions/35/"
+        assert find_all(html, "a", rel="prev")[0].attrs["href"] == "/questions/31/"
+        assert find_all(html, "a", rel="next")[0].attrs["href"] == "/questions/35/"
 
     def test_it_404s_for_a_retired_question(self, client: Client, bank: ParsedBank) -> None:
         Question.objects.filter(number=33).update(is_active=False)

@@ -15,7 +15,6 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import brotli
@@ -28,6 +27,7 @@ from django.db import close_old_connections
 from django.test import Client, override_settings
 
 from interview_prep import settings as project_settings
+from tests.dom import parse
 
 PRODUCTION_STORAGES = project_settings.STORAGES
 FOREVER = "max-age=315360000, public, immutable"
@@ -77,21 +77,13 @@ def wsgi_get(app: WSGIHandler, url: str, **headers: str) -> WsgiResponse:
     return WsgiResponse(started["status"], started["headers"], body)
 
 
-class _Assets(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value and value.startswith("/static/"):
-                self.urls.append(value)
-
-
 def static_urls(markup: str) -> list[str]:
-    parser = _Assets()
-    parser.feed(markup)
-    return parser.urls
+    return [
+        value
+        for node in parse(markup).iter()
+        for name, value in node.attrs.items()
+        if name in ("href", "src") and value and value.startswith("/static/")
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from django.db import connection
 from questions.bank import ParsedBank
 from questions.models import Category
 from sessions.models import Grade, InterviewSession, Item
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.servers import (
     Browser,
     Node,
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.skipif(
     reason="two processes sharing one database need PostgreSQL: set DATABASE_URL to run it",
 )
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 CATEGORY = "Fundamentals and Basics"  # every question in it has a follow-up scenario
 QUESTIONS = 4
 GRADES = [Grade.SOLID, Grade.MISSED, Grade.EXCELLENT, Grade.PARTIAL]  # repeated, item by item

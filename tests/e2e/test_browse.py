@@ -10,12 +10,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
 from questions.models import AnswerFlag
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import Screenshot
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 
 
 def test_it_finds_a_question_by_live_search_and_reveals_its_answer(

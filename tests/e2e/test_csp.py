@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
 from questions.models import Question
-from tests.conftest import make_user
+from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import Screenshot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a-Long-pass-phrase-42"  # what tests.conftest.make_user sets
 MISSING_PAGE = "/no-such-page/"
 COLLECT_VIOLATIONS = """
 window.__cspViolations = [];
@@ -94,14 +92,12 @@ def watch(page: Page) -> Watch:
 
 
 @pytest.fixture
-def candidate(live_bank: ParsedBank, settings: Settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def candidate(live_bank: ParsedBank) -> User:
     return make_user("candidate")
 
 
 @pytest.fixture
-def superuser(live_bank: ParsedBank, settings: Settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def superuser(live_bank: ParsedBank) -> User:
     return make_user("boss", is_staff=True, is_superuser=True)
 
 

@@ -1,0 +1,121 @@
+"""The cast of the test suite and its props, shared by every module (as healthchecks' hc/test.py).
+
+The owner, another user, an editor, a superuser and an anonymous visitor; questions to ask; and
+the one way a test starts an interview (through the real service, with the clock fixed).
+
+The Editors group comes from a data migration, so a transactional test (the browser tests, the
+concurrency tests) deletes it when it flushes the database. Every module that needs the group
+gets it through `ensure_editors_group()`, which puts it back exactly as the migration made it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
+from django.test import Client
+
+from questions.models import Category, Question
+from sessions import services
+from sessions.models import InterviewSession
+
+_MIGRATION = importlib.import_module("questions.migrations.0003_editors_group")
+EDITORS = _MIGRATION.EDITORS
+EDITOR_PERMISSIONS: frozenset[str] = frozenset(_MIGRATION.EDITOR_PERMISSIONS)
+PASSWORD = "a-Long-pass-phrase-42"  # everyone's, so a test can log in through the form
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+LIMIT = 60  # seconds per item in a timed interview
+HTMX = {"HTTP_HX_REQUEST": "true"}  # the header HTMX sends: client.get(url, **HTMX)
+
+
+class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """The production hasher with one iteration: hashing the production way takes a quarter of
+    a second and tests make many users. The iteration count is stored in the hash, so a real
+    server (the gunicorn nodes of the two-node and outage tests) verifies these hashes with its
+    own default hasher."""
+
+    iterations = 1
+
+
+FAST_PASSWORD_HASHERS = ["tests.cast.FastPBKDF2PasswordHasher"]
+
+
+# The cast.
+def make_user(username: str = "candidate", **extra: object) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+def make_owner() -> User:
+    return make_user("owner", email="owner@example.com")
+
+
+def make_other_user() -> User:
+    return make_user("other")
+
+
+def ensure_editors_group() -> Group:
+    group, created = Group.objects.get_or_create(name=EDITORS)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="questions", codename__in=EDITOR_PERMISSIONS
+            )
+        )
+    return group
+
+
+def make_editor(username: str = "editor") -> User:
+    """A user made an editor the supported way: `manage.py add_editor`."""
+    make_user(username)
+    call_command("add_editor", username, stdout=io.StringIO())
+    return User.objects.get(username=username)
+
+
+def make_superuser(username: str = "admin") -> User:
+    return User.objects.create_superuser(username, f"{username}@example.com", PASSWORD)
+
+
+def logged_in(user: User, **client_options: object) -> Client:
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
+def anonymous(**client_options: object) -> Client:
+    return Client(**client_options)
+
+
+# The props.
+def make_question(number: int, *, category: Category | None = None, **fields: object) -> Question:
+    if category is None:
+        category, _ = Category.objects.get_or_create(
+            name="Fundamentals", defaults={"slug": "fundamentals", "position": 0}
+        )
+    defaults = {"title": f"Question {number}?", "answer": f"Answer to question {number}."}
+    defaults.update(fields)
+    return Question.objects.create(number=number, category=category, **defaults)
+
+
+def start_interview(
+    user: User,
+    questions: Sequence[Question],
+    *,
+    mode: str = InterviewSession.Mode.TIMED,
+    seconds_per_item: int = LIMIT,
+    include_scenarios: bool = False,
+    now: datetime = T0,
+) -> InterviewSession:
+    """An interview started the way the new-interview page starts one, at `now`."""
+    return services.start_session(
+        user=user,
+        questions=questions,
+        mode=mode,
+        seconds_per_item=seconds_per_item,
+        include_scenarios=include_scenarios,
+        now=now,
+    )
