@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import sys
 
-from django.contrib.auth import login
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_safe
 
-from interview_prep.forms import SignupForm
 from questions.models import Question
 from sessions.views import dashboard
 
@@ -24,20 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
         questions=Count("pk"), categories=Count("category", distinct=True)
     )
     return render(request, "home.html", {"stats": stats})
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("home")
-    return render(
-        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
-    )
 
 
 @require_safe

@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.utils.text import slugify
-
 BUNDLED_BANK = Path(__file__).resolve().parent / "bank" / "genai-interview-questions.md"
 DEFAULT_TITLE = "Generative AI Interview Questions and Answers"
 
@@ -35,7 +33,6 @@ _SCENARIO_QUESTION = re.compile(r"^\*\*Scenario Question (?P<label>\d+\.\d+):\*\
 _SCENARIO_ANSWER = re.compile(r"^\*\*Scenario Answer (?P<label>\d+\.\d+):\*\*\s?(?P<rest>.*)$")
 _RULE = re.compile(r"^-{3,}\s*$")
 _TABLE_OF_CONTENTS = "table of contents"
-_NUMBER_RANGE_SUFFIX = re.compile(r"\s*\(\d+\s*[-–]\s*\d+\)\s*$")
 
 
 class BankFormatError(ValueError):
@@ -330,12 +327,3 @@ def render_bank(bank: ParsedBank) -> str:
                 out += ["", f"**Scenario Question {scenario.label}:** {scenario.prompt}"]
                 out += ["", f"**Scenario Answer {scenario.label}:** {scenario.answer}"]
     return "\n".join(out) + "\n"
-
-
-def short_category_name(name: str) -> str:
-    """ "Advanced Topics (121-200)" reads as "Advanced Topics": the range is only numbering."""
-    return _NUMBER_RANGE_SUFFIX.sub("", name) or name
-
-
-def category_slug(name: str) -> str:
-    return slugify(short_category_name(name)) or slugify(name)

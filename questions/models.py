@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from questions.bank import short_category_name
+_NUMBER_RANGE_SUFFIX = re.compile(r"\s*\(\d+\s*[-–]\s*\d+\)\s*$")
+
+
+def short_category_name(name: str) -> str:
+    """ "Advanced Topics (121-200)" reads as "Advanced Topics": the range is only numbering."""
+    return _NUMBER_RANGE_SUFFIX.sub("", name) or name
+
+
+def category_slug(name: str) -> str:
+    return slugify(short_category_name(name)) or slugify(name)
 
 
 class CategoryQuerySet(models.QuerySet["Category"]):
@@ -100,6 +112,8 @@ class AnswerFlag(models.Model):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
 
+    # How each reason reads after "You flagged this answer as …".
+    REASON_WORDS = {Reason.WRONG: "wrong", Reason.UNCLEAR: "unclear"}
     MAX_COMMENT_LENGTH = 500
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
@@ -133,3 +147,7 @@ class AnswerFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: question {self.question.number}"
+
+    @property
+    def reason_word(self) -> str:
+        return self.REASON_WORDS[self.Reason(self.reason)]

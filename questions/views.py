@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from questions import services
+from questions import flags
 from questions.forms import FlagForm
 from questions.models import Category, Question, Scenario
+from questions.templatetags.flags import flag_region_context
 
 MAX_QUERY_LENGTH = 200
 
@@ -81,8 +82,8 @@ def _render_detail(
         .order_by("-number")
         .first(),
         "next_number": neighbours.filter(number__gt=question.number).order_by("number").first(),
-        "open_flag": services.open_flag_for(request.user, question),
-        "flag_form": flag_form or FlagForm(),
+        # Only a refused flag comes back here with its form, to show the errors.
+        "flag_form": flag_form,
     }
     return render(request, "questions/question_detail.html", context, status=status)
 
@@ -106,24 +107,24 @@ def flag_answer(request: HttpRequest, number: int) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            services.flag_answer(
+            flags.flag_answer(
                 user=request.user,
                 question=question,
                 reason=form.cleaned_data["reason"],
                 comment=form.cleaned_data["comment"],
             )
-        except services.AlreadyFlagged as already:
+        except flags.AlreadyFlagged as already:
             error = str(already)
     status = 400 if form.errors else 200
     if request.htmx:
-        context = {
-            "question": question,
-            "open_flag": services.open_flag_for(request.user, question),
-            "flag_form": form,
-            "flag_error": error,
-            "flag_next": next_url,
-            "flag_thanks": form.is_valid() and not error,
-        }
+        context = flag_region_context(
+            request,
+            question,
+            next_url=next_url,
+            form=form,
+            error=error,
+            thanks=form.is_valid() and not error,
+        )
         return render(request, "questions/_flag.html", context, status=status)
     if form.errors:
         return _render_detail(request, question, flag_form=form, status=status)

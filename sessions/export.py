@@ -9,7 +9,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db.models import F
 
-from questions.bank import short_category_name
+from questions.models import short_category_name
 from sessions.models import Item
 
 CSV_HEADER = [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 
-from questions.bank import short_category_name
+from questions.models import short_category_name
 
 if TYPE_CHECKING:
     from sessions.models import Item

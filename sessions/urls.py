@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.new_session, name="new"),
     path("new/length/", views.interview_length, name="length"),
     path("practise/", views.practise, name="practise"),
+    path("questions/<int:number>/attempts/", views.question_attempts, name="question_attempts"),
     path("<int:session_id>/", views.session_detail, name="detail"),
     path("<int:session_id>/summary/", views.session_summary, name="summary"),
     path("<int:session_id>/end/", views.end, name="end"),
@@ -20,4 +21,10 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
     path("<int:session_id>/items/<int:position>/undo/", views.undo, name="undo"),
     path("<int:session_id>/items/<int:position>/change/", views.change_grade, name="change"),
+]
+
+# A candidate's history lives at the root (/history/); the project includes these there.
+history_urlpatterns = [
+    path("history/", views.history, name="history"),
+    path("history/export.csv", views.history_csv, name="history_csv"),
 ]

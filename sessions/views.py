@@ -17,8 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from questions import services as question_services
-from questions.forms import FlagForm
 from questions.models import Question
 from sessions import charts, export, progress, scoring, services
 from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
@@ -72,7 +70,6 @@ def _render_interview(
         ),
         # Undo on the page of the item just graded, reached with Back.
         "can_undo_here": item is not None and not live and services.can_undo(session, item),
-        **_flag_context(request, session, item),
         "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
         "overdue": live and item is not None and item.is_overdue(now),
         "grades": _grade_choices(),
@@ -90,19 +87,6 @@ def _render_interview(
         same_item = urlsplit(request.htmx.current_url or "").path == url
         response["HX-Replace-Url" if same_item else "HX-Push-Url"] = url
     return response
-
-
-def _flag_context(request: HttpRequest, session: InterviewSession, item: Item | None) -> dict:
-    """The "flag this answer" form beside a revealed model answer (see questions/_flag.html)."""
-    if item is None or item.revealed_at is None:
-        return {}
-    question = Question.objects.only("pk", "number").get(pk=item.question_id)
-    return {
-        "flag_question": question,
-        "open_flag": question_services.open_flag_for(request.user, question),
-        "flag_form": FlagForm(),
-        "flag_next": session.item_url(item.position),
-    }
 
 
 def _after_action(
@@ -466,6 +450,19 @@ def practise(request: HttpRequest) -> HttpResponse:
         now=timezone.now(),
     )
     return redirect(session)
+
+
+@login_required
+@require_GET
+def question_attempts(request: HttpRequest, number: int) -> HttpResponse:
+    """The user's own attempts at one bank question; its page loads this region by HTMX."""
+    # Retired questions too: the attempts happened, and past sessions never change.
+    question = get_object_or_404(Question.objects.only("pk", "number", "title"), number=number)
+    context = {"question": question, "attempts": progress.question_attempts(request.user, question)}
+    template_name = "sessions/question_attempts.html"
+    if request.htmx:
+        template_name += "#attempts"
+    return render(request, template_name, context)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

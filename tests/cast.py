@@ -30,6 +30,7 @@ EDITOR_PERMISSIONS: frozenset[str] = frozenset(_MIGRATION.EDITOR_PERMISSIONS)
 PASSWORD = "a-Long-pass-phrase-42"  # everyone's, so a test can log in through the form
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LIMIT = 60  # seconds per item in a timed interview
+HTMX = {"HTTP_HX_REQUEST": "true"}  # the header HTMX sends: client.get(url, **HTMX)
 
 
 class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):

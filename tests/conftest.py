@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group, User
 from pytest_django.fixtures import Settings
 
 from questions.bank import BUNDLED_BANK, ParsedBank, read_bank
-from questions.services import import_bank
-from tests.cast import FAST_PASSWORD_HASHERS
+from questions.importing import import_bank
+from tests.cast import FAST_PASSWORD_HASHERS, ensure_editors_group, make_other_user, make_owner
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +34,20 @@ def bank(db: None, parsed_bank: ParsedBank) -> ParsedBank:
     """The bundled bank, imported into the test database."""
     import_bank(parsed_bank)
     return parsed_bank
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_owner()
+
+
+@pytest.fixture
+def other_user(db: None) -> User:
+    return make_other_user()
+
+
+@pytest.fixture
+def editors_group(db: None) -> Group:
+    # A transactional test (the live server needs committed data) flushes the database after
+    # it ran, deleting the group the data migration made: put it back.
+    return ensure_editors_group()

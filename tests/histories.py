@@ -9,35 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.test import Client
 
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import make_user
+from tests.cast import LIMIT, T0, start_interview
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-LIMIT = 60  # seconds per item in a timed interview
 LATE = LIMIT + 30  # revealed this long after being shown: timed out, whatever the grace
 GRADING_SECONDS = 5  # between revealing and grading
-
-
-# The cast.
-def make_owner() -> User:
-    return make_user("owner")
-
-
-def make_other_user() -> User:
-    return make_user("other")
-
-
-def logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @dataclass(frozen=True)
@@ -62,13 +44,8 @@ def play(
     Ending early shows the next item first (as grading the previous one would have), so an
     interview ended after k answers has asked k + 1 items.
     """
-    session = services.start_session(
-        user=user,
-        questions=questions,
-        mode=mode,
-        seconds_per_item=LIMIT,
-        include_scenarios=include_scenarios,
-        now=at,
+    session = start_interview(
+        user, questions, mode=mode, include_scenarios=include_scenarios, now=at
     )
     now = at
     for answer in answers:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.cast import PASSWORD, make_user
+from tests.cast import PASSWORD, anonymous, logged_in
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
@@ -19,21 +17,6 @@ SIGNUP_URL = "/accounts/signup/"
 LOGIN_URL = "/accounts/login/"
 LOGOUT_URL = "/accounts/logout/"
 PASSWORD_URL = "/accounts/password/"
-
-
-# The cast.
-def make_owner() -> User:
-    return make_user("owner", email="owner@example.com")
-
-
-def logged_in(user: User, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def anonymous(**client_options: Any) -> Client:
-    return Client(**client_options)
 
 
 # Reading pages.
@@ -54,11 +37,6 @@ def nav(markup: str) -> str:
 def logged_in_user(client: Client) -> User | None:
     pk = client.session.get("_auth_user_id")
     return User.objects.get(pk=pk) if pk else None
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
 
 
 def signup_data(**changes: str) -> dict[str, str]:

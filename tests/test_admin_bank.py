@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test.client import Client
 from pytest_django import DjangoAssertNumQueries
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import AnswerFlag, Category, Question, Scenario
-from questions.services import import_bank
-from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from tests.cast import make_editor, make_question, make_user
 from tests.dom import Node, form_data, parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 CHANGELIST = "/admin/questions/question/"
 FLAG_QUEUE = "/admin/questions/answerflag/"
@@ -25,11 +25,6 @@ NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 # Queries the question list may spend, whatever the size of the bank: session, user, the user's
 # and the group's permissions, the category filter, two counts, the page of rows.
 CHANGELIST_BUDGET = 8
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from questions.models import AnswerFlag, Category, Question, Scenario
 from tests.cast import (
     EDITOR_PERMISSIONS,
     EDITORS,
-    ensure_editors_group,
     make_editor,
     make_question,
     make_superuser,
@@ -28,14 +27,9 @@ from tests.cast import (
 )
 from tests.dom import parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 LOGIN_URL = "/admin/login/"
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @dataclass

@@ -5,33 +5,34 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test.client import Client
 from django.utils import timezone
 
-from questions import services
+from questions import flags
 from questions.models import AnswerFlag, Question
 from sessions.models import InterviewSession
-from sessions.services import show_current_item, start_session
-from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from sessions.services import show_current_item
+from tests.cast import (
+    HTMX,
+    make_editor,
+    make_other_user,
+    make_question,
+    make_user,
+    start_interview,
+)
 from tests.dom import Node, parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 FLAG_URL = "/questions/{}/flag/"
 THANKS = "Thank you: the answer is flagged for the editors."
 ALREADY = "You have already flagged this answer; an editor will look at it."
 REQUIRED = "Tell the editors what is wrong or unclear."
 SCRIPT = "<script>alert(1)</script>"
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @pytest.fixture
@@ -91,15 +92,35 @@ def test_the_question_page_invites_visitors_to_log_in(client: Client, question: 
     assert region.find("a").attrs["href"] == f"{resolve_url('login')}?next=/questions/121/"
 
 
+@pytest.mark.parametrize(
+    ("reason", "word"), [(AnswerFlag.Reason.WRONG, "wrong"), (AnswerFlag.Reason.UNCLEAR, "unclear")]
+)
+def test_every_reason_reads_as_one_word(reason: str, word: str) -> None:
+    assert AnswerFlag(reason=reason).reason_word == word
+    assert set(AnswerFlag.REASON_WORDS) == set(AnswerFlag.Reason)
+
+
 def test_the_question_page_says_the_answer_is_already_flagged(
     client: Client, question: Question, candidate: User
 ) -> None:
-    services.flag_answer(user=candidate, question=question, reason="unclear", comment="Why?")
+    flags.flag_answer(user=candidate, question=question, reason="unclear", comment="Why?")
 
     region = parse(client.get("/questions/121/").content).find("div", id_="flag-121")
 
     assert not region.find_all("form")
     assert region.words.startswith("You flagged this answer as unclear on")
+
+
+def test_another_candidates_flag_is_not_shown_as_yours(
+    client: Client, question: Question, candidate: User
+) -> None:
+    flags.flag_answer(user=make_other_user(), question=question, reason="unclear", comment="?")
+
+    region = parse(client.get("/questions/121/").content).find("div", id_="flag-121")
+
+    assert "You flagged" not in region.words
+    assert region.find("form").attrs["action"] == FLAG_URL.format(121)
+    assert flags.open_flag_for(candidate, question) is None
 
 
 # Creating a flag
@@ -148,7 +169,7 @@ def test_an_htmx_post_returns_the_region_with_thanks(
 
 
 def test_another_candidate_may_flag_the_same_answer(client: Client, question: Question) -> None:
-    services.flag_answer(user=make_user("first"), question=question, reason="wrong", comment="A")
+    flags.flag_answer(user=make_user("first"), question=question, reason="wrong", comment="A")
     client.force_login(make_user("second"))
 
     flag(client)
@@ -188,10 +209,10 @@ def test_a_second_htmx_flag_while_open_is_refused(
 
 def test_the_service_refuses_a_second_open_flag(question: Question) -> None:
     user = make_user()
-    services.flag_answer(user=user, question=question, reason="wrong", comment="First")
+    flags.flag_answer(user=user, question=question, reason="wrong", comment="First")
 
-    with pytest.raises(services.AlreadyFlagged, match="already flagged"):
-        services.flag_answer(user=user, question=question, reason="unclear", comment="Second")
+    with pytest.raises(flags.AlreadyFlagged, match="already flagged"):
+        flags.flag_answer(user=user, question=question, reason="unclear", comment="Second")
 
     assert list(AnswerFlag.objects.values_list("comment", flat=True)) == ["First"]
 
@@ -199,24 +220,24 @@ def test_the_service_refuses_a_second_open_flag(question: Question) -> None:
 def test_after_resolving_the_candidate_may_flag_again(
     client: Client, question: Question, candidate: User
 ) -> None:
-    first = services.flag_answer(user=candidate, question=question, reason="wrong", comment="A")
+    first = flags.flag_answer(user=candidate, question=question, reason="wrong", comment="A")
     AnswerFlag.objects.filter(pk=first.pk).update(status=AnswerFlag.Status.RESOLVED)
 
     response = flag(client, comment="Still wrong.")
 
     assert messages_of(response) == [THANKS]
-    assert services.open_flag_for(candidate, question).comment == "Still wrong."
+    assert flags.open_flag_for(candidate, question).comment == "Still wrong."
     assert AnswerFlag.objects.count() == 2
 
 
 def test_open_flag_for_ignores_anonymous_and_resolved(question: Question) -> None:
     user = make_user()
-    done = services.flag_answer(user=user, question=question, reason="wrong", comment="A")
-    assert services.open_flag_for(user, question) == done
-    assert services.open_flag_for(AnonymousUser(), question) is None
+    done = flags.flag_answer(user=user, question=question, reason="wrong", comment="A")
+    assert flags.open_flag_for(user, question) == done
+    assert flags.open_flag_for(AnonymousUser(), question) is None
 
     AnswerFlag.objects.filter(pk=done.pk).update(status=AnswerFlag.Status.RESOLVED)
-    assert services.open_flag_for(user, question) is None
+    assert flags.open_flag_for(user, question) is None
 
 
 # Who and how
@@ -308,9 +329,7 @@ def test_a_refused_comment_comes_back_as_text(
 
 
 def test_comments_are_escaped_in_the_admin_queue(client: Client, question: Question) -> None:
-    flagged = services.flag_answer(
-        user=make_user(), question=question, reason="wrong", comment=SCRIPT
-    )
+    flagged = flags.flag_answer(user=make_user(), question=question, reason="wrong", comment=SCRIPT)
     client.force_login(make_editor())
 
     for url in (
@@ -359,14 +378,7 @@ def test_an_htmx_form_keeps_a_safe_next_for_the_retry(
 @pytest.fixture
 def interview(question: Question, candidate: User) -> InterviewSession:
     now = timezone.now()
-    session = start_session(
-        user=candidate,
-        questions=[question],
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=now,
-    )
+    session = start_interview(candidate, [question], seconds_per_item=120, now=now)
     show_current_item(session=session, now=now)
     return session
 

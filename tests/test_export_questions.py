@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from questions.bank import ParsedBank, ParsedQuestion, parse_bank, read_bank, render_bank
+from questions.importing import bank_as_json, bank_from_database
 from questions.models import Category, Question, Scenario
-from questions.services import bank_as_json, bank_from_database
 
 
 def export(*args: str) -> tuple[str, str]:

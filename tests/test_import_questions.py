@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError
 
-from questions.bank import BUNDLED_BANK
+from questions.bank import BUNDLED_BANK, read_bank
+from questions.importing import ImportReport
 from questions.models import Category, Question, Scenario
 from tests.cast import make_question
 
@@ -160,6 +161,24 @@ def test_a_file_change_to_an_answer_nobody_edited_is_applied(tmp_path: Path) -> 
     assert "were kept" not in out
     assert "0 created, 1 updated, 199 unchanged" in out
     assert Question.objects.get(number=1).answer.startswith("Generative AI is a branch")
+
+
+def test_a_third_import_compares_with_the_last_import_not_the_first(tmp_path: Path) -> None:
+    # The second import changes the answer; only a comparison with that import (not the
+    # first) sees that nobody edited it since, so the third file's change is applied.
+    run()
+    run(
+        write(
+            tmp_path, BANK_TEXT.replace("Generative AI is a subset", "Generative AI is a branch", 1)
+        )
+    )
+    text = BANK_TEXT.replace("Generative AI is a subset", "Generative AI is an offshoot", 1)
+
+    out = run(write(tmp_path, text))
+
+    assert "were kept" not in out
+    assert "0 created, 1 updated, 199 unchanged" in out
+    assert Question.objects.get(number=1).answer.startswith("Generative AI is an offshoot")
 
 
 def test_imports_are_recorded_in_history_with_their_source() -> None:
@@ -412,3 +431,17 @@ def test_the_command_line_fails_on_a_missing_file(command_line: Any) -> None:
     after = stored_questions(database)
     assert len(after) == 200
     assert after == before
+
+
+def test_the_report_lists_twenty_missing_numbers_then_an_ellipsis() -> None:
+    report = ImportReport(unchanged=1, not_in_file=list(range(201, 226)), conflicts=[7])
+    bank = read_bank(BUNDLED_BANK)
+
+    lines = report.lines(bank=bank, path=Path("bank.md"), dry_run=False, verbosity=1)
+
+    assert [line.level for line in lines] == ["warning", "warning", "success"]
+    assert lines[0].text.startswith("25 question(s) in the database are not in the file")
+    assert lines[0].text.endswith(": " + ", ".join(map(str, range(201, 221))) + " …")
+    assert lines[1].text.startswith("1 answer(s) were changed by an editor")
+    assert lines[2].text == "Imported bank.md: 0 created, 0 updated, 1 unchanged."
+    assert report.lines(bank=bank, path=Path("bank.md"), dry_run=False, verbosity=0) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from django.test import Client
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import make_question, make_user
+from tests.cast import T0, make_question, start_interview
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -30,7 +30,6 @@ pytestmark = [
     ),
 ]
 
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 ROUNDS = 5
 
 
@@ -65,23 +64,6 @@ def race(*actions: Callable[[], Any]) -> list[Outcome]:
     return outcomes
 
 
-def make_owner() -> User:
-    return make_user("owner")
-
-
-def make_interview(user: User, questions: list[Question]) -> InterviewSession:
-    session = services.start_session(
-        user=user,
-        questions=questions,
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=60,
-        include_scenarios=False,
-        now=NOW,
-    )
-    services.show_current_item(session=session, now=NOW)
-    return session
-
-
 def fresh(session: InterviewSession) -> InterviewSession:
     """The session as a separate request would load it (in the calling thread's connection)."""
     return InterviewSession.objects.get(pk=session.pk)
@@ -90,7 +72,7 @@ def fresh(session: InterviewSession) -> InterviewSession:
 def grader(session: InterviewSession, grade: int, position: int = 0) -> Callable[[], Item]:
     loaded = fresh(session)  # loaded before the race, like a request that read the page state
     return lambda: services.grade_item(
-        session=loaded, position=position, grade=grade, now=NOW + timedelta(seconds=10)
+        session=loaded, position=position, grade=grade, now=T0 + timedelta(seconds=10)
     )
 
 
@@ -101,7 +83,7 @@ def revealer(session: InterviewSession, notes: str, now: datetime) -> Callable[[
 
 def ender(session: InterviewSession) -> Callable[[], InterviewSession]:
     loaded = fresh(session)
-    return lambda: services.end_session(session=loaded, now=NOW + timedelta(seconds=10))
+    return lambda: services.end_session(session=loaded, now=T0 + timedelta(seconds=10))
 
 
 def htmx_grader(user: User, session: InterviewSession, grade: int) -> Callable[[], Any]:
@@ -113,19 +95,15 @@ def htmx_grader(user: User, session: InterviewSession, grade: int) -> Callable[[
 
 
 @pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
 def questions() -> list[Question]:
     return [make_question(number) for number in range(1, 4)]
 
 
 def test_two_concurrent_grades_record_one(owner: User, questions: list[Question]) -> None:
     for _ in range(ROUNDS):
-        session = make_interview(owner, questions)
-        services.reveal_item(session=session, position=0, notes="", now=NOW)
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
 
         first, second = race(grader(session, Grade.SOLID), grader(session, Grade.MISSED))
 
@@ -143,8 +121,9 @@ def test_two_concurrent_grades_record_one(owner: User, questions: list[Question]
 
 def test_two_concurrent_grades_of_the_last_item_finish_once(owner: User) -> None:
     for _ in range(ROUNDS):
-        session = make_interview(owner, [make_question(Question.objects.count() + 1)])
-        services.reveal_item(session=session, position=0, notes="", now=NOW)
+        session = start_interview(owner, [make_question(Question.objects.count() + 1)])
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
 
         outcomes = race(grader(session, Grade.EXCELLENT), grader(session, Grade.PARTIAL))
 
@@ -158,17 +137,18 @@ def test_two_concurrent_grades_of_the_last_item_finish_once(owner: User) -> None
 
 def test_two_concurrent_reveals_record_one(owner: User, questions: list[Question]) -> None:
     for _ in range(ROUNDS):
-        session = make_interview(owner, questions)
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
 
         outcomes = race(
-            revealer(session, "from tab A", NOW + timedelta(seconds=5)),
-            revealer(session, "from tab B", NOW + timedelta(seconds=6)),
+            revealer(session, "from tab A", T0 + timedelta(seconds=5)),
+            revealer(session, "from tab B", T0 + timedelta(seconds=6)),
         )
 
         stored = session.items.get(position=0)
         assert (stored.notes, stored.revealed_at) in [
-            ("from tab A", NOW + timedelta(seconds=5)),
-            ("from tab B", NOW + timedelta(seconds=6)),
+            ("from tab A", T0 + timedelta(seconds=5)),
+            ("from tab B", T0 + timedelta(seconds=6)),
         ]
         # A repeated reveal changes nothing: the loser sees the winner's reveal (or is told).
         for outcome in outcomes:
@@ -188,8 +168,9 @@ def test_grade_racing_end_never_both_grades_and_skips(
 ) -> None:
     seen = set()
     for _ in range(ROUNDS):
-        session = make_interview(owner, questions)
-        services.reveal_item(session=session, position=0, notes="", now=NOW)
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
 
         graded, ended = race(grader(session, Grade.SOLID), ender(session))
 
@@ -216,8 +197,9 @@ def test_two_concurrent_htmx_grade_requests_record_one(
     owner: User, questions: list[Question]
 ) -> None:
     for _ in range(ROUNDS):
-        session = make_interview(owner, questions)
-        services.reveal_item(session=session, position=0, notes="", now=NOW)
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
 
         responses = race(
             htmx_grader(owner, session, Grade.SOLID), htmx_grader(owner, session, Grade.PARTIAL)

@@ -6,7 +6,7 @@ Time is passed in as `now` (fixed instants), never slept through.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,31 +15,26 @@ from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from sessions.progress import sessions_with_totals
-from tests.cast import make_question, make_user
+from tests.cast import (
+    LIMIT,
+    T0,
+    make_other_user,
+    make_question,
+    start_interview,
+)
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-LIMIT = 60  # seconds per item in the timed sessions below
 GRACE = timedelta(seconds=3)  # settings.INTERVIEW_GRACE_SECONDS
 # Session + categories + scenarios + items, inside one transaction (savepoint in tests).
 START_BUDGET = 7
 
 
 def at(seconds: float) -> datetime:
-    return NOW + timedelta(seconds=seconds)
+    return T0 + timedelta(seconds=seconds)
 
 
 # The cast and the props.
-def make_owner() -> User:
-    return make_user("owner")
-
-
-def make_other_user() -> User:
-    return make_user("other")
-
-
 def make_category(name: str, position: int = 0) -> Category:
     return Category.objects.create(
         name=name, slug=name.lower().replace(" ", "-"), position=position
@@ -52,25 +47,6 @@ def make_scenario(question: Question, label: str, **fields: object) -> Scenario:
     return Scenario.objects.create(question=question, label=label, **defaults)
 
 
-def make_session(
-    user: User,
-    questions: Sequence[Question],
-    *,
-    mode: str = InterviewSession.Mode.TIMED,
-    seconds: int = LIMIT,
-    include_scenarios: bool = True,
-    now: datetime = NOW,
-) -> InterviewSession:
-    return services.start_session(
-        user=user,
-        questions=questions,
-        mode=mode,
-        seconds_per_item=seconds,
-        include_scenarios=include_scenarios,
-        now=now,
-    )
-
-
 def answer(session: InterviewSession, grade: int, *, now: datetime, notes: str = "") -> Item:
     """Show, reveal and grade the current item, all at `now`."""
     item = services.show_current_item(session=session, now=now)
@@ -81,7 +57,7 @@ def answer(session: InterviewSession, grade: int, *, now: datetime, notes: str =
 
 def make_history(user: User, grades: Sequence[tuple[Question, int]], *, now: datetime) -> None:
     """A finished past interview in which `user` graded each question as given."""
-    session = make_session(user, [q for q, _ in grades], include_scenarios=False, now=now)
+    session = start_interview(user, [q for q, _ in grades], now=now)
     for offset, (_, grade) in enumerate(grades):
         answer(session, grade, now=now + timedelta(seconds=offset))
     session.refresh_from_db()
@@ -101,11 +77,6 @@ def state(session: InterviewSession) -> tuple[object, ...]:
         session.finished_at,
         list(session.items.order_by("position").values_list()),
     )
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
 
 
 @pytest.fixture
@@ -145,9 +116,9 @@ class TestDrawQuestions:
         questions = [make_question(number) for number in range(1, 7)]
         seen, unseen = questions[:3], questions[3:]
         # The worst grades on the seen ones must still not outrank "never seen".
-        make_history(owner, [(q, Grade.MISSED) for q in seen], now=NOW - timedelta(days=2))
+        make_history(owner, [(q, Grade.MISSED) for q in seen], now=T0 - timedelta(days=2))
         # Another user's history is not the owner's.
-        make_history(make_other_user(), [(q, Grade.EXCELLENT) for q in unseen], now=NOW)
+        make_history(make_other_user(), [(q, Grade.EXCELLENT) for q in unseen], now=T0)
 
         for _ in range(5):
             drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=3)
@@ -155,9 +126,9 @@ class TestDrawQuestions:
 
     def test_a_question_shown_but_not_graded_counts_as_seen(self, owner: User) -> None:
         skipped, unseen = make_question(1), make_question(2)
-        past = make_session(owner, [skipped], now=NOW - timedelta(days=1))
-        services.show_current_item(session=past, now=NOW - timedelta(days=1))
-        services.end_session(session=past, now=NOW - timedelta(days=1))
+        past = start_interview(owner, [skipped], now=T0 - timedelta(days=1), include_scenarios=True)
+        services.show_current_item(session=past, now=T0 - timedelta(days=1))
+        services.end_session(session=past, now=T0 - timedelta(days=1))
 
         for _ in range(10):
             drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
@@ -165,10 +136,12 @@ class TestDrawQuestions:
 
     def test_a_question_never_reached_still_counts_as_unseen(self, owner: User) -> None:
         reached, never_reached, graded = make_question(1), make_question(2), make_question(3)
-        make_history(owner, [(graded, Grade.MISSED)], now=NOW - timedelta(days=2))
-        past = make_session(owner, [reached, never_reached], now=NOW - timedelta(days=1))
-        services.show_current_item(session=past, now=NOW - timedelta(days=1))
-        services.end_session(session=past, now=NOW - timedelta(days=1))  # before the second one
+        make_history(owner, [(graded, Grade.MISSED)], now=T0 - timedelta(days=2))
+        past = start_interview(
+            owner, [reached, never_reached], now=T0 - timedelta(days=1), include_scenarios=True
+        )
+        services.show_current_item(session=past, now=T0 - timedelta(days=1))
+        services.end_session(session=past, now=T0 - timedelta(days=1))  # before the second one
 
         for _ in range(10):
             drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
@@ -177,13 +150,13 @@ class TestDrawQuestions:
     def test_it_prefers_the_lowest_last_grade_among_seen_questions(self, owner: User) -> None:
         q1, q2, q3, q4, q5 = (make_question(number) for number in range(1, 6))
         # q1 was missed once, but the latest grade is what counts.
-        make_history(owner, [(q1, Grade.MISSED)], now=NOW - timedelta(days=3))
+        make_history(owner, [(q1, Grade.MISSED)], now=T0 - timedelta(days=3))
         make_history(
             owner,
             [(q1, Grade.EXCELLENT), (q2, Grade.SOLID), (q3, Grade.MISSED), (q4, Grade.PARTIAL)],
-            now=NOW - timedelta(days=1),
+            now=T0 - timedelta(days=1),
         )
-        make_history(owner, [(q5, Grade.EXCELLENT)], now=NOW - timedelta(days=2))
+        make_history(owner, [(q5, Grade.EXCELLENT)], now=T0 - timedelta(days=2))
         categories = Category.objects.all()
 
         drawn = services.draw_questions(user=owner, categories=categories, count=3)
@@ -195,7 +168,7 @@ class TestDrawQuestions:
 
     def test_the_session_keeps_the_order_it_drew(self, bank: ParsedBank, owner: User) -> None:
         drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=12)
-        session = make_session(owner, drawn, include_scenarios=False)
+        session = start_interview(owner, drawn)
 
         asked = list(
             Item.objects.filter(session=session).order_by("position").values_list("question_id")
@@ -213,7 +186,7 @@ class TestStartSession:
     ) -> None:
         picked = [Question.objects.get(number=n) for n in (2, 14, 1)]
 
-        session = make_session(owner, picked)
+        session = start_interview(owner, picked, include_scenarios=True)
 
         items = list(session.items.order_by("position"))
         assert [(i.position, i.kind, i.label) for i in items] == [
@@ -231,7 +204,7 @@ class TestStartSession:
         assert (items[3].prompt, items[3].answer) == (picked[2].title, picked[2].answer)
         assert session.current_position == 0
         assert session.status == InterviewSession.Status.IN_PROGRESS
-        assert session.started_at == NOW
+        assert session.started_at == T0
         assert all(i.time_limit_seconds == LIMIT and i.shown_at is None for i in items)
 
     def test_it_asks_no_scenarios_when_follow_ups_are_off(
@@ -239,7 +212,7 @@ class TestStartSession:
     ) -> None:
         picked = [Question.objects.get(number=n) for n in (1, 2, 3)]
 
-        session = make_session(owner, picked, include_scenarios=False)
+        session = start_interview(owner, picked)
 
         items = session.items.order_by("position")
         assert [i.label for i in items] == ["Bank question 1", "Bank question 2", "Bank question 3"]
@@ -249,15 +222,17 @@ class TestStartSession:
         other = make_category("Ethics", position=1)
         q1, q2 = make_question(1), make_question(2, category=other)
 
-        session = make_session(owner, [q1, q2])
+        session = start_interview(owner, [q1, q2], include_scenarios=True)
 
         assert set(session.categories.all()) == {q1.category, other}
 
     def test_practice_mode_has_no_time_limit(self, owner: User, questions: list[Question]) -> None:
-        session = make_session(owner, questions, mode=InterviewSession.Mode.PRACTICE)
+        session = start_interview(
+            owner, questions, mode=InterviewSession.Mode.PRACTICE, include_scenarios=True
+        )
         assert not session.is_timed
 
-        item = services.show_current_item(session=session, now=NOW)
+        item = services.show_current_item(session=session, now=T0)
         assert item.time_limit_seconds is None
         assert item.deadline_at is None
         revealed = services.reveal_item(
@@ -270,7 +245,7 @@ class TestStartSession:
         question = Question.objects.get(number=1)
         scenario = question.scenarios.get()
         original = (question.title, question.answer, scenario.prompt, scenario.answer)
-        session = make_session(owner, [question])
+        session = start_interview(owner, [question], include_scenarios=True)
 
         question.title, question.answer = "Edited title?", "Edited answer."
         question.save()
@@ -280,13 +255,13 @@ class TestStartSession:
         first, follow_up = session.items.order_by("position")
         assert (first.prompt, first.answer, follow_up.prompt, follow_up.answer) == original
         # And the snapshot is what a reveal shows.
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
         revealed = services.reveal_item(session=session, position=0, notes="", now=at(5))
         assert (revealed.prompt, revealed.answer) == original[:2]
 
     def test_it_refuses_to_start_without_questions(self, owner: User) -> None:
         with pytest.raises(services.InterviewError):
-            make_session(owner, [])
+            start_interview(owner, [], include_scenarios=True)
         assert not InterviewSession.objects.exists()
 
     def test_it_runs_a_fixed_number_of_queries(
@@ -295,7 +270,7 @@ class TestStartSession:
         def start(numbers: Sequence[int]) -> int:
             picked = list(Question.objects.filter(number__in=numbers).order_by("number"))
             with django_assert_max_num_queries(START_BUDGET) as captured:
-                session = make_session(owner, picked)
+                session = start_interview(owner, picked, include_scenarios=True)
             follow_ups = Scenario.objects.filter(question__in=picked).count()
             assert session.items.count() == len(picked) + follow_ups
             return len(captured)
@@ -309,7 +284,7 @@ class TestStartSession:
 class TestClock:
     @pytest.fixture
     def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        return make_session(owner, questions)
+        return start_interview(owner, questions, include_scenarios=True)
 
     def test_it_sets_the_deadline_on_first_show(self, session: InterviewSession) -> None:
         assert item_at(session, 0).deadline_at is None
@@ -324,23 +299,23 @@ class TestClock:
         assert item_at(session, 1).shown_at is None
 
     def test_a_second_show_never_restarts_the_clock(self, session: InterviewSession) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
 
         again = services.show_current_item(session=session, now=at(45))
 
-        assert (again.shown_at, again.deadline_at) == (NOW, at(LIMIT))
+        assert (again.shown_at, again.deadline_at) == (T0, at(LIMIT))
         stored = item_at(session, 0)
-        assert (stored.shown_at, stored.deadline_at) == (NOW, at(LIMIT))
+        assert (stored.shown_at, stored.deadline_at) == (T0, at(LIMIT))
 
     def test_a_reveal_before_the_deadline_is_in_time(self, session: InterviewSession) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
 
         item = services.reveal_item(session=session, position=0, notes="n", now=at(LIMIT - 1))
 
         assert item.timed_out is False
 
     def test_a_reveal_within_the_grace_period_is_in_time(self, session: InterviewSession) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
         late_but_forgiven = at(LIMIT) + GRACE - timedelta(seconds=1)
 
         item = services.reveal_item(session=session, position=0, notes="", now=late_but_forgiven)
@@ -351,7 +326,7 @@ class TestClock:
     def test_a_reveal_after_the_grace_period_is_timed_out_whatever_the_browser_says(
         self, session: InterviewSession
     ) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
         too_late = at(LIMIT) + GRACE + timedelta(seconds=1)
 
         item = services.reveal_item(
@@ -362,7 +337,7 @@ class TestClock:
         assert item_at(session, 0).timed_out is True
 
     def test_the_browsers_timeout_counts_near_the_deadline(self, session: InterviewSession) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
 
         item = services.reveal_item(
             session=session, position=0, notes="", now=at(LIMIT - 1), browser_timed_out=True
@@ -373,7 +348,7 @@ class TestClock:
     def test_the_browser_cannot_claim_a_timeout_long_before_the_deadline(
         self, session: InterviewSession
     ) -> None:
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
 
         item = services.reveal_item(
             session=session, position=0, notes="", now=at(5), browser_timed_out=True
@@ -383,22 +358,22 @@ class TestClock:
 
     def test_it_follows_the_grace_setting(self, session: InterviewSession, settings) -> None:
         settings.INTERVIEW_GRACE_SECONDS = 0
-        services.show_current_item(session=session, now=NOW)
+        services.show_current_item(session=session, now=T0)
 
         item = services.reveal_item(session=session, position=0, notes="", now=at(LIMIT + 1))
 
         assert item.timed_out is True
 
     def test_it_stores_exact_uncapped_times(self, session: InterviewSession) -> None:
-        services.show_current_item(session=session, now=NOW)
-        revealed_at = NOW + timedelta(hours=2, seconds=7, microseconds=250_000)
+        services.show_current_item(session=session, now=T0)
+        revealed_at = T0 + timedelta(hours=2, seconds=7, microseconds=250_000)
         graded_at = revealed_at + timedelta(seconds=30)
 
         services.reveal_item(session=session, position=0, notes="", now=revealed_at)
         services.grade_item(session=session, position=0, grade=Grade.SOLID, now=graded_at)
 
         item = item_at(session, 0)
-        assert (item.shown_at, item.revealed_at, item.graded_at) == (NOW, revealed_at, graded_at)
+        assert (item.shown_at, item.revealed_at, item.graded_at) == (T0, revealed_at, graded_at)
         assert item.time_taken == timedelta(hours=2, seconds=7, microseconds=250_000)
         assert item.timed_out is True
         # The next item's clock starts when the grade moves the interview on to it.
@@ -412,8 +387,8 @@ class TestClock:
 class TestNotesAndReveal:
     @pytest.fixture
     def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = make_session(owner, questions)
-        services.show_current_item(session=session, now=NOW)
+        session = start_interview(owner, questions, include_scenarios=True)
+        services.show_current_item(session=session, now=T0)
         return session
 
     def test_it_saves_a_draft_of_the_notes(self, session: InterviewSession) -> None:
@@ -467,8 +442,8 @@ class TestNotesAndReveal:
 class TestGrade:
     @pytest.fixture
     def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = make_session(owner, questions[:3])
-        services.show_current_item(session=session, now=NOW)
+        session = start_interview(owner, questions[:3], include_scenarios=True)
+        services.show_current_item(session=session, now=T0)
         return session
 
     def test_it_requires_a_reveal_first(self, session: InterviewSession) -> None:
@@ -560,10 +535,103 @@ class TestGrade:
         assert item_at(session, 0).grade == Grade.SOLID
 
 
+class TestCompareAndSet:
+    """Each UPDATE's WHERE clause refuses on its own, as it must where rows cannot be locked.
+
+    The row lock normally refreshes the session first; here the request's view is stale (as on
+    a database without row locks, read before the other request committed), so only the WHERE
+    clause stands between the request and a second grade, a double advance or a second reveal.
+    """
+
+    @pytest.fixture
+    def without_row_lock(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def check_only(session: InterviewSession) -> None:
+            if not session.is_open:
+                raise services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+
+        monkeypatch.setattr(services, "_lock_open_session", check_only)
+
+    @pytest.fixture
+    def revealed(self, owner: User, questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=at(0))
+        services.reveal_item(session=session, position=0, notes="", now=at(5))
+        return session
+
+    def test_an_item_graded_meanwhile_is_not_graded_again(self, revealed: InterviewSession) -> None:
+        # The session still points at the item (its advance not seen): only `grade IS NULL`
+        # refuses. Even with the row lock in place, nothing else checks the grade.
+        Item.objects.filter(session=revealed, position=0).update(grade=Grade.SOLID, graded_at=at(6))
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=revealed, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+
+    @pytest.mark.usefixtures("without_row_lock")
+    def test_a_stale_position_does_not_advance_twice(self, revealed: InterviewSession) -> None:
+        stale = InterviewSession.objects.get(pk=revealed.pk)
+        # Another request moved the interview on (its grade of item 0 is not needed here: only
+        # `current_position = 0` refuses).
+        InterviewSession.objects.filter(pk=revealed.pk).update(current_position=1)
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=stale, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+
+    @pytest.mark.usefixtures("without_row_lock")
+    def test_a_stale_open_session_ended_meanwhile_is_not_graded(
+        self, revealed: InterviewSession
+    ) -> None:
+        stale = InterviewSession.objects.get(pk=revealed.pk)
+        services.end_session(session=revealed, now=at(6))  # another tab ended it
+        before = state(revealed)
+
+        with pytest.raises(services.NotCurrentItem):
+            services.grade_item(session=stale, position=0, grade=Grade.MISSED, now=at(7))
+
+        assert state(revealed) == before
+        assert revealed.status == InterviewSession.Status.ENDED_EARLY
+
+    def test_an_item_revealed_meanwhile_is_not_revealed_again(
+        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=at(0))
+        stale_item = item_at(session, 0)  # read before the other request's reveal
+        services.reveal_item(session=session, position=0, notes="first tab", now=at(5))
+        before = state(session)
+        monkeypatch.setattr(services, "_item_at", lambda session, position: (stale_item, None))
+
+        with pytest.raises(services.NotCurrentItem, match="already revealed"):
+            services.reveal_item(
+                session=session, position=0, notes="second tab", now=at(LIMIT + 30)
+            )
+
+        assert state(session) == before
+
+    def test_a_clock_started_meanwhile_is_not_restarted(
+        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        session = start_interview(owner, questions)
+        stale_item = item_at(session, 0)  # read before the other request showed it
+        services.show_current_item(session=session, now=at(0))
+        monkeypatch.setattr(services, "current_item", lambda session: stale_item)
+
+        item = services.show_current_item(session=session, now=at(20))
+
+        assert (item.shown_at, item.deadline_at) == (at(0), at(LIMIT))
+        stored = item_at(session, 0)
+        assert (stored.shown_at, stored.deadline_at) == (at(0), at(LIMIT))
+
+
 class TestEndSession:
     @pytest.fixture
     def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = make_session(owner, questions)
+        session = start_interview(owner, questions, include_scenarios=True)
         answer(session, Grade.SOLID, now=at(10))
         services.reveal_item(session=session, position=1, notes="halfway", now=at(20))
         return session
@@ -593,7 +661,7 @@ class TestEndSession:
         assert state(session) == before
 
     def test_it_does_not_reopen_or_relabel_a_finished_session(self, owner: User) -> None:
-        session = make_session(owner, [make_question(9)], include_scenarios=False)
+        session = start_interview(owner, [make_question(9)])
         answer(session, Grade.EXCELLENT, now=at(5))
         before = state(session)
 
@@ -621,7 +689,7 @@ class TestEndSession:
         assert state(session) == before
 
     def test_a_finished_session_refuses_actions_too(self, owner: User) -> None:
-        session = make_session(owner, [make_question(9)], include_scenarios=False)
+        session = start_interview(owner, [make_question(9)])
         answer(session, Grade.EXCELLENT, now=at(5))
 
         with pytest.raises(services.SessionClosed):
@@ -631,51 +699,12 @@ class TestEndSession:
         assert item_at(session, 0).grade == Grade.EXCELLENT
 
 
-class TestScore:
-    def test_it_scores_points_over_three_per_item_shown(self, owner: User) -> None:
-        ethics = make_category("Ethics", position=1)
-        q1, q2 = make_question(1), make_question(2)
-        q3, q4 = make_question(3, category=ethics), make_question(4, category=ethics)
-        session = make_session(owner, [q1, q3, q2, q4])
-        answer(session, Grade.EXCELLENT, now=at(0))  # q1: 3 points
-        # q3: revealed after the clock ran out, graded Partial: 1 point.
-        services.reveal_item(session=session, position=1, notes="", now=at(LIMIT + 30))
-        services.grade_item(session=session, position=1, grade=Grade.PARTIAL, now=at(LIMIT + 31))
-        # q2 is shown (its clock started on the grade above) but the interview ends: 0 of 3.
-        services.end_session(session=session, now=at(LIMIT + 40))  # q4 never shown
-
-        totals = sessions_with_totals(owner).get(pk=session.pk)
-
-        assert (totals.points, totals.asked, totals.timed_out, totals.item_total) == (4, 3, 1, 4)
-        assert totals.max_points == 9
-        assert totals.score_percent == 44  # 4 / 9
-        breakdown = session.category_breakdown()
-        assert [(row.name, row.asked, row.points, row.percent) for row in breakdown] == [
-            ("Fundamentals", 2, 3, 50),
-            ("Ethics", 1, 1, 33),
-        ]
-
-    def test_a_perfect_interview_scores_one_hundred(self, owner: User) -> None:
-        session = make_session(owner, [make_question(1), make_question(2)])
-        answer(session, Grade.EXCELLENT, now=at(0))
-        answer(session, Grade.EXCELLENT, now=at(10))
-
-        assert sessions_with_totals(owner).get(pk=session.pk).score_percent == 100
-
-    def test_nothing_shown_has_no_score(self, owner: User, questions: list[Question]) -> None:
-        session = make_session(owner, questions)
-        services.end_session(session=session, now=at(1))
-
-        assert sessions_with_totals(owner).get(pk=session.pk).score_percent is None
-        assert session.category_breakdown() == []
-
-
 class TestWeakQuestions:
     def test_it_returns_missed_and_partial_questions_in_order(self, owner: User) -> None:
         q1, q2, q3, q4, q5, q6 = (make_question(number) for number in range(1, 7))
         make_scenario(q4, "4.1")
         make_scenario(q5, "5.1")
-        session = make_session(owner, [q6, q1, q2, q3, q4, q5])
+        session = start_interview(owner, [q6, q1, q2, q3, q4, q5], include_scenarios=True)
         # Items: q6, q1, q2, q3, q4, 4.1, q5, 5.1
         for grade in [
             Grade.PARTIAL,  # q6
@@ -695,7 +724,7 @@ class TestWeakQuestions:
     def test_a_weak_question_and_its_weak_scenario_come_back_once(self, owner: User) -> None:
         question = make_question(1)
         make_scenario(question, "1.1")
-        session = make_session(owner, [question])
+        session = start_interview(owner, [question], include_scenarios=True)
         answer(session, Grade.MISSED, now=at(0))
         answer(session, Grade.PARTIAL, now=at(10))
 
@@ -703,7 +732,7 @@ class TestWeakQuestions:
 
     def test_it_leaves_out_retired_questions(self, owner: User) -> None:
         q1, q2 = make_question(1), make_question(2)
-        session = make_session(owner, [q1, q2])
+        session = start_interview(owner, [q1, q2], include_scenarios=True)
         answer(session, Grade.MISSED, now=at(0))
         answer(session, Grade.MISSED, now=at(10))
         Question.objects.filter(pk=q1.pk).update(is_active=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,18 +17,24 @@ from django.http import HttpResponse
 from django.test import Client
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import Category, Question
-from questions.services import import_bank
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import make_question, make_user
+from tests.cast import (
+    HTMX,
+    LIMIT,
+    T0,
+    logged_in,
+    make_other_user,
+    make_question,
+    make_user,
+    start_interview,
+)
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-LIMIT = 60
-HTMX = {"HTTP_HX_REQUEST": "true"}
 NEW_URL = "/interviews/new/"
 # Queries the grade → next item step may spend, whatever the bank size or the user's history.
 GRADE_STEP_BUDGET = 12
@@ -36,39 +42,6 @@ FRAGMENT_LIMIT = 15_000
 FINISHED_MESSAGE = "This interview has finished; it can no longer be changed."
 STALE_MESSAGE = "That question is no longer the current one; here is where the interview stands."
 GRADE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
-
-
-# The cast.
-def make_owner() -> User:
-    return make_user("owner")
-
-
-def make_other_user() -> User:
-    return make_user("other")
-
-
-def logged_in(user: User, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def make_interview(
-    user: User,
-    questions: Sequence[Question],
-    *,
-    mode: str = InterviewSession.Mode.TIMED,
-    include_scenarios: bool = False,
-    now: datetime = T0,
-) -> InterviewSession:
-    return services.start_session(
-        user=user,
-        questions=questions,
-        mode=mode,
-        seconds_per_item=LIMIT,
-        include_scenarios=include_scenarios,
-        now=now,
-    )
 
 
 def play(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
@@ -140,11 +113,6 @@ def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
 def client(owner: User) -> Client:
     return logged_in(owner)
 
@@ -163,7 +131,7 @@ def clock(time_machine) -> Any:
 @pytest.fixture
 def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
     """The owner's interview of three questions, the first one on screen since T0."""
-    session = make_interview(owner, questions)
+    session = start_interview(owner, questions)
     services.show_current_item(session=session, now=T0)
     return session
 
@@ -501,7 +469,7 @@ class TestInterviewPage:
     def test_a_follow_up_scenario_is_labelled(
         self, bank: ParsedBank, client: Client, owner: User, clock: Any
     ) -> None:
-        session = make_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
+        session = start_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
         play(session, [Grade.SOLID])
 
         page = html(client.get(detail_url(session)))
@@ -660,7 +628,7 @@ class TestHtmxFlow:
             Question.objects.filter(scenarios__isnull=False),
             key=lambda q: len(q.scenarios.get().answer),
         )
-        session = make_interview(owner, [*longest, with_scenario], include_scenarios=True)
+        session = start_interview(owner, [*longest, with_scenario], include_scenarios=True)
         client.get(detail_url(session))
         sizes = []
         for position in range(4):
@@ -688,17 +656,17 @@ class TestGradeStepQueries:
         newcomer = make_user("newcomer")
         tiny_bank = [make_question(number) for number in range(1001, 1004)]
         first = self.grade_step(
-            logged_in(newcomer), make_interview(newcomer, tiny_bank), django_assert_max_num_queries
+            logged_in(newcomer), start_interview(newcomer, tiny_bank), django_assert_max_num_queries
         )
 
         import_bank(parsed_bank)
         veteran = make_user("veteran")
         bank_questions = list(Question.objects.order_by("number"))
         for offset in range(30):
-            past = make_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
+            past = start_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
             play(past, [Grade.PARTIAL, Grade.SOLID, Grade.MISSED])
         assert InterviewSession.objects.filter(user=veteran).count() == 30
-        current = make_interview(veteran, bank_questions[:4], include_scenarios=True)
+        current = start_interview(veteran, bank_questions[:4], include_scenarios=True)
         later = self.grade_step(logged_in(veteran), current, django_assert_max_num_queries)
 
         assert first == later <= GRADE_STEP_BUDGET

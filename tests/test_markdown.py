@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import pytest
 from django.template import Context, Template
 from django.utils.safestring import SafeString
 
 from questions.bank import ParsedBank, ParsedQuestion
-from questions.markdown import render_markdown
+from questions.markdown import render_markdown, sanitise
 from questions.templatetags.markdown import markdown_filter
 from tests.dom import Node, parse
+
+REL = "noopener noreferrer nofollow"
 
 
 def tree(html: str) -> Node:
@@ -117,6 +120,38 @@ def test_it_refuses_a_javascript_link() -> None:
 def test_it_refuses_a_data_link() -> None:
     html = render_markdown("[x](data:text/html;base64,PHNjcmlwdD4=)")
     assert "href" not in html
+
+
+# The sanitiser on its own: markdown-it refuses javascript: and data: links before nh3 sees
+# them, so only HTML given to the sanitiser directly shows that nh3 refuses them too. (Images,
+# and so `src`, are not allowed at all: see test_it_drops_markdown_images.)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "data:image/svg+xml,<svg onload=alert(1)>",
+        "ftp://example.com/file",
+        "tel:+441234567890",
+    ],
+)
+def test_the_sanitiser_refuses_urls_outside_http_https_and_mailto(url: str) -> None:
+    (link,) = tree(sanitise(f'<a href="{url}">x</a>')).find_all("a")
+
+    assert link.attrs == {"rel": REL}  # the link stays, without its address
+
+
+@pytest.mark.parametrize(
+    "url", ["https://arxiv.org/abs/1706.03762", "http://example.com/", "mailto:ed@example.com"]
+)
+def test_the_sanitiser_keeps_http_https_and_mailto_links(url: str) -> None:
+    (link,) = tree(sanitise(f'<a href="{url}">x</a>')).find_all("a")
+
+    assert link.attrs == {"href": url, "rel": REL}
 
 
 def test_it_gives_a_normal_link_noopener() -> None:

@@ -15,23 +15,13 @@ from django.contrib.auth.models import User
 from questions.models import Category, Question, Scenario
 from sessions import charts, progress, services
 from sessions.models import Grade, InterviewSession
-from tests.cast import make_question, make_user
-from tests.histories import LATE, T0, Answer, make_other_user, make_owner, play
+from tests.cast import T0, make_question, make_user, start_interview
+from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.django_db
 
 MISSED, PARTIAL, SOLID, EXCELLENT = Grade.MISSED, Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def other_user() -> User:
-    return make_other_user()
 
 
 @pytest.fixture
@@ -120,14 +110,7 @@ class TestSessionsWithTotals:
     def test_it_has_no_score_when_nothing_was_asked(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
-        session = services.start_session(
-            user=owner,
-            questions=pick(questions, 1, 2),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0,
-        )
+        session = start_interview(owner, pick(questions, 1, 2), now=T0)
         services.end_session(session=session, now=T0 + timedelta(seconds=5))
 
         row = totals_of(session)
@@ -135,6 +118,29 @@ class TestSessionsWithTotals:
         assert (row.points, row.asked, row.item_total, row.timed_out) == (0, 0, 2, 0)
         assert row.score_percent is None
         assert row.time_taken is None
+        assert session.category_breakdown() == []
+
+    def test_it_breaks_the_score_down_by_category(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # Question 1: 3 points; 11: Partial after its clock ran out, 1 point; 2 is on screen
+        # when the interview is ended (asked, 0 of 3); 12 is never shown.
+        session = play(
+            owner,
+            pick(questions, 1, 11, 2, 12),
+            [Answer(EXCELLENT), Answer(PARTIAL, seconds=LATE)],
+            end_early=True,
+        )
+
+        row = totals_of(session)
+
+        assert (row.points, row.asked, row.item_total, row.timed_out) == (4, 3, 4, 1)
+        assert row.max_points == 9
+        assert row.score_percent == 44  # 4 / 9
+        assert [(c.name, c.asked, c.points, c.percent) for c in session.category_breakdown()] == [
+            ("Fundamentals and Basics", 2, 3, 50),
+            ("Transformer Architecture", 1, 1, 33),
+        ]
 
     def test_it_lists_only_the_users_sessions_newest_first(
         self, owner: User, other_user: User, questions: dict[int, Question]
@@ -161,14 +167,7 @@ class TestScoreSeries:
             owner, pick(questions, 3, 4, 5), [Answer(PARTIAL)], at=T0 + DAY, end_early=True
         )  # two asked, 1 / 6 = 17 %
         play(owner, pick(questions, 6, 7), [Answer(EXCELLENT)], at=T0 + 2 * DAY)  # in progress
-        nothing_asked = services.start_session(
-            user=owner,
-            questions=pick(questions, 8),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0 + 3 * DAY,
-        )
+        nothing_asked = start_interview(owner, pick(questions, 8), now=T0 + 3 * DAY)
         services.end_session(session=nothing_asked, now=T0 + 3 * DAY)
         best = play(
             owner, pick(questions, 11, 12), [Answer(EXCELLENT), Answer(EXCELLENT)], at=T0 + 4 * DAY
@@ -316,6 +315,16 @@ class TestWeakestQuestions:
     def test_it_stops_at_the_limit(self, owner: User, history: None) -> None:
         assert [q.number for q in progress.weakest_questions(owner, limit=2)] == [11, 13]
 
+    def test_a_partial_answer_in_time_is_still_weak(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # On time, so only the grade can keep question 1 on the list; Solid on time drops out.
+        play(owner, pick(questions, 1, 2), [Answer(PARTIAL), Answer(SOLID)])
+
+        weakest = progress.weakest_questions(owner)
+
+        assert [(q.number, q.last_grade, q.timed_out) for q in weakest] == [(1, PARTIAL, 0)]
+
     def test_a_question_answered_well_in_time_drops_out(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
@@ -336,14 +345,7 @@ class TestWeakestQuestions:
     ) -> None:
         play(owner, pick(questions, 1, 2), [Answer(EXCELLENT), Answer(MISSED)])
         # A new interview is open on question 1: shown, not yet answered.
-        session = services.start_session(
-            user=owner,
-            questions=pick(questions, 1),
-            mode=InterviewSession.Mode.TIMED,
-            seconds_per_item=60,
-            include_scenarios=False,
-            now=T0 + DAY,
-        )
+        session = start_interview(owner, pick(questions, 1), now=T0 + DAY)
         services.show_current_item(session=session, now=T0 + DAY)
 
         weakest = progress.weakest_questions(owner)

@@ -24,17 +24,9 @@ from pytest_django.fixtures import Settings
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
+from tests.cast import HTMX, T0, logged_in
 from tests.dom import Node, form_data, parse
-from tests.histories import (
-    LATE,
-    T0,
-    Answer,
-    bulk_history,
-    logged_in,
-    make_other_user,
-    make_owner,
-    play,
-)
+from tests.histories import LATE, Answer, bulk_history, play
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +41,6 @@ WEAK_WARNING = "Those questions can no longer be practised; pick others."
 @pytest.fixture(autouse=True)
 def _settings(settings: Settings) -> None:
     settings.TIME_ZONE = "UTC"  # the dates on the pages below are written in UTC
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def other_user() -> User:
-    return make_other_user()
 
 
 def questions(*numbers: int) -> list[Question]:
@@ -729,9 +711,33 @@ class TestHistoryCsv:
 # The per-question record -------------------------------------------------------------------
 
 
+ATTEMPTS_URL = "/interviews/questions/{}/attempts/"
+
+
+def attempts_region(client: Client, number: int) -> Node:
+    """The region the question's page fetches by HTMX: the section alone, no page around it."""
+    response = client.get(ATTEMPTS_URL.format(number), **HTMX)
+    assert response.status_code == 200, response.status_code
+    fragment = parse(response.content)
+    assert fragment.find_all("main") == []
+    return fragment.find("section", cls="attempts")
+
+
 class TestYourAttempts:
-    def test_it_lists_the_users_attempts_at_the_question(self, story: Story, owner: User) -> None:
+    def test_the_question_page_loads_the_region_and_links_to_it(
+        self, story: Story, owner: User
+    ) -> None:
         section = page(logged_in(owner).get("/questions/1/")).find("section", cls="attempts")
+
+        assert section.attrs["hx-get"] == ATTEMPTS_URL.format(1)
+        assert section.attrs["hx-trigger"] == "load"
+        assert section.find("h2").words == "Your attempts"
+        # Without JavaScript the region is one link away.
+        assert section.find("a").attrs["href"] == ATTEMPTS_URL.format(1)
+        assert section.find_all("table") == []
+
+    def test_it_lists_the_users_attempts_at_the_question(self, story: Story, owner: User) -> None:
+        section = attempts_region(logged_in(owner), 1)
 
         assert section.find("h2").words == "Your attempts"
         table = section.find("table")
@@ -744,13 +750,20 @@ class TestYourAttempts:
             f"/interviews/{story.finished.pk}/",
         ]
 
+    def test_without_htmx_it_is_a_page_of_its_own(self, story: Story, owner: User) -> None:
+        main = page(logged_in(owner).get(ATTEMPTS_URL.format(1)))
+
+        assert main.find("h1").words == "1. What is Generative AI?"
+        assert len(table_rows(main.find("section", cls="attempts").find("table"))) == 2
+        assert "/questions/1/" in {a.attrs.get("href") for a in main.find_all("a")}
+
     def test_it_marks_attempts_that_ran_out_of_time_and_skipped_ones(
         self, story: Story, owner: User
     ) -> None:
         client = logged_in(owner)
 
-        late = page(client.get("/questions/2/")).find("section", cls="attempts")
-        skipped = page(client.get("/questions/13/")).find("section", cls="attempts")
+        late = attempts_region(client, 2)
+        skipped = attempts_region(client, 13)
 
         assert table_rows(late.find("table")) == [
             ["1 Mar 2025, 09:00", "Partial", "1 min 30 s", "Time's up"]
@@ -759,18 +772,32 @@ class TestYourAttempts:
 
     def test_it_says_when_the_question_was_never_asked(self, story: Story, owner: User) -> None:
         # The other user answered question 200; the owner never did.
-        section = page(logged_in(owner).get("/questions/200/")).find("section", cls="attempts")
+        section = attempts_region(logged_in(owner), 200)
 
         assert section.find_all("table") == []
         assert section.find("p").words == (
             "You have not been asked this question in an interview yet."
         )
 
+    def test_it_404s_for_an_unknown_question(self, story: Story, owner: User) -> None:
+        assert logged_in(owner).get(ATTEMPTS_URL.format(201), **HTMX).status_code == 404
+
     def test_anonymous_visitors_see_no_record(self, story: Story) -> None:
         main = page(Client().get("/questions/1/"))
 
         assert main.find("h1").words.startswith("1. What is Generative AI?")
         assert main.find_all("section", cls="attempts") == []
+
+    def test_anonymous_visitors_are_sent_to_log_in(self, story: Story) -> None:
+        url = ATTEMPTS_URL.format(1)
+        response = Client().get(url)
+
+        assert (response.status_code, response["Location"]) == (302, f"/accounts/login/?next={url}")
+
+    def test_it_rejects_post(self, story: Story, owner: User) -> None:
+        response = logged_in(owner).post(ATTEMPTS_URL.format(1))
+
+        assert (response.status_code, response["Allow"]) == (405, "GET")
 
 
 # Isolation ---------------------------------------------------------------------------------
@@ -786,7 +813,12 @@ class TestIsolation:
         }
         pages = {
             url: client.get(url)
-            for url in ("/", HISTORY_URL, "/questions/1/", "/questions/2/", "/questions/11/")
+            for url in (
+                "/",
+                HISTORY_URL,
+                "/questions/1/",
+                *(ATTEMPTS_URL.format(number) for number in (1, 2, 11)),
+            )
         }
 
         for url, response in pages.items():
@@ -806,7 +838,7 @@ class TestIsolation:
         ]  # fmt: skip
         assert len(history_links(pages[HISTORY_URL])) == 4
         # Question 11: the owner's Solid, never the other user's Missed.
-        record = page(pages["/questions/11/"]).find("section", cls="attempts").find("table")
+        record = attempts_region(client, 11).find("table")
         assert table_rows(record) == [["2 Mar 2025, 09:00", "Solid", "30 s", "In time"]]
         rows = csv_rows(client.get(CSV_URL))[1:]
         owner_sessions = {story.finished.pk, story.ended.pk, story.perfect.pk, story.open.pk}
@@ -819,7 +851,7 @@ class TestIsolation:
 
         main = page(client.get("/"))
         history = client.get(HISTORY_URL)
-        record = page(client.get("/questions/1/")).find("section", cls="attempts")
+        record = attempts_region(client, 1)
 
         # 0 of 9 points, then 0 + 1 of 9 with three asked (the third skipped).
         assert [(dot.find("title").words) for dot in main.find_all("circle", cls="score-dot")] == [
@@ -847,7 +879,8 @@ BUDGETS = {
     f"{HISTORY_URL}?page=5": 6,
     f"{HISTORY_URL}?mode=timed&category=fundamentals-and-basics": 7,  # + the category filter
     f"{HISTORY_URL}?mode=practice&page=2": 6,
-    "/questions/5/": 8,  # the question page's own, + the attempts
+    "/questions/5/": 7,  # the question page's own; it fetches the attempts separately
+    ATTEMPTS_URL.format(5): 4,  # the question, its attempts
     CSV_URL: 3,  # one streamed query for every item
 }
 

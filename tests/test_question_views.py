@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.template import engines
 from django.test.client import Client
 from django.urls import reverse
-from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from questions.bank import ParsedBank
+from questions.importing import import_bank
 from questions.models import Category, Question
-from questions.services import import_bank
-from sessions.models import InterviewSession
-from sessions.services import start_session
 from tests.cast import make_question, make_user
 from tests.dom import find_all
 
@@ -43,17 +40,6 @@ def ten_questions() -> None:
     ]
     for number in range(1, 11):
         make_question(number, category=categories[number % 3])
-
-
-def start_interview(user: User) -> InterviewSession:
-    return start_session(
-        user=user,
-        questions=list(Question.objects.filter(number__in=[1, 2])),
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
 
 
 def count_queries(
@@ -325,6 +311,31 @@ class TestQuestionDetail:
         assert find_all(reveal, "summary")[0].words == "Reveal answer"
         (answer,) = find_all(reveal, "div", cls="answer")
         assert "parameter-efficient fine-tuning technique" in answer.words
+
+    def test_it_renders_without_the_interviews_apps_template_tags(
+        self, client: Client, bank: ParsedBank, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = engines["django"].engine
+        bank_only = {
+            name: library
+            for name, library in engine.template_libraries.items()
+            if not engine.libraries[name].startswith("sessions.")
+        }
+        assert bank_only != engine.template_libraries
+        monkeypatch.setattr(engine, "template_libraries", bank_only)
+        # Compiled templates keep the libraries they loaded: compile afresh, here and after.
+        for loader in engine.template_loaders:
+            loader.reset()
+        client.force_login(make_user())
+        try:
+            response = client.get("/questions/33/")
+        finally:
+            for loader in engine.template_loaders:
+                loader.reset()
+
+        assert response.status_code == 200
+        (attempts,) = find_all(response.content.decode(), "section", cls="attempts")
+        assert attempts.attrs["hx-get"] == "/interviews/questions/33/attempts/"
 
     def test_it_asks_visitors_to_log_in_to_flag_the_answer(
         self, client: Client, bank: ParsedBank

@@ -30,9 +30,8 @@ from django.utils import timezone
 
 from interview_prep import settings as project_settings
 from interview_prep import urls as project_urls
-from sessions import services
 from sessions.models import InterviewSession, Item
-from tests.cast import PASSWORD, make_question, make_user
+from tests.cast import PASSWORD, logged_in, make_question, make_user, start_interview
 from tests.dom import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,25 +95,6 @@ def assert_no_internals(markup: str) -> None:
         assert leak not in markup, leak
 
 
-# The cast.
-def logged_in(user: User, **client_options: Any) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
-def make_interview(user: User) -> InterviewSession:
-    questions = [make_question(number) for number in (1, 2)]
-    return services.start_session(
-        user=user,
-        questions=questions,
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
-
-
 # Subprocesses with a production environment.
 def secret_key() -> str:
     alphabet = string.ascii_letters + string.digits
@@ -158,8 +138,10 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def owner(db: None) -> User:
-    return make_user("owner")
+def interview(owner: User) -> InterviewSession:
+    """Questions 1 and 2, started now: the pages below read the real clock."""
+    questions = [make_question(1), make_question(2)]
+    return start_interview(owner, questions, seconds_per_item=120, now=timezone.now())
 
 
 # Headers.
@@ -197,11 +179,10 @@ def test_it_draws_a_fresh_unguessable_nonce_for_every_response() -> None:
 
 
 @pytest.mark.django_db
-def test_its_pages_have_no_inline_script_or_style(owner: User) -> None:
-    session = make_interview(owner)
+def test_its_pages_have_no_inline_script_or_style(owner: User, interview: InterviewSession) -> None:
     client = logged_in(owner)
 
-    pages = ["/", "/questions/", "/questions/1/", "/interviews/new/", session.get_absolute_url()]
+    pages = ["/", "/questions/", "/questions/1/", "/interviews/new/", interview.get_absolute_url()]
     for url in pages:
         markup = html(client.get(url))
         scripts = tags(markup, "script")
@@ -275,39 +256,39 @@ def test_it_accepts_a_form_post_with_the_token_from_the_form(owner: User) -> Non
     assert response["Location"] == session.get_absolute_url()
 
 
-def test_it_accepts_an_htmx_post_with_the_pages_x_csrftoken_header(owner: User) -> None:
-    session = make_interview(owner)
+def test_it_accepts_an_htmx_post_with_the_pages_x_csrftoken_header(
+    owner: User, interview: InterviewSession
+) -> None:
     client = logged_in(owner, enforce_csrf_checks=True)
-    token = page_token(html(client.get(session.get_absolute_url())))
+    token = page_token(html(client.get(interview.get_absolute_url())))
 
     response = client.post(
-        f"/interviews/{session.pk}/items/0/notes/",
+        f"/interviews/{interview.pk}/items/0/notes/",
         {"notes": "Attention weighs every token."},
         HTTP_HX_REQUEST="true",
         HTTP_X_CSRFTOKEN=token,
     )
 
     assert response.status_code == 204
-    assert Item.objects.get(session=session, position=0).notes == "Attention weighs every token."
+    assert Item.objects.get(session=interview, position=0).notes == "Attention weighs every token."
 
 
 @pytest.mark.parametrize("token", [None, "not-the-token-" + "x" * 18])
 def test_it_refuses_an_htmx_post_without_a_valid_x_csrftoken_header(
-    owner: User, token: str | None
+    owner: User, interview: InterviewSession, token: str | None
 ) -> None:
-    session = make_interview(owner)
     client = logged_in(owner, enforce_csrf_checks=True)
-    client.get(session.get_absolute_url())  # the CSRF cookie is set
+    client.get(interview.get_absolute_url())  # the CSRF cookie is set
     headers = {"HTTP_HX_REQUEST": "true"}
     if token is not None:
         headers["HTTP_X_CSRFTOKEN"] = token
 
     response = client.post(
-        f"/interviews/{session.pk}/items/0/notes/", {"notes": "Forged."}, **headers
+        f"/interviews/{interview.pk}/items/0/notes/", {"notes": "Forged."}, **headers
     )
 
     assert response.status_code == 403
-    assert Item.objects.get(session=session, position=0).notes == ""
+    assert Item.objects.get(session=interview, position=0).notes == ""
 
 
 def test_it_shows_a_csrf_failure_in_the_sites_layout(owner: User) -> None:

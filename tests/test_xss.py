@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test.client import Client
 
 from questions.models import Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession
-from tests.cast import ensure_editors_group, make_editor, make_question, make_user
+from tests.cast import (
+    T0,
+    make_editor,
+    make_question,
+    make_user,
+    start_interview,
+)
 from tests.dom import Node, parse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 ATTACKS = (
     "<script>alert(1)</script>",
@@ -23,13 +28,7 @@ ATTACKS = (
 )
 ANSWER = "Model answer.\n\n" + "\n\n".join(ATTACKS) + "\n"
 SCENARIO_ANSWER = "Scenario answer.\n\n" + "\n\n".join(ATTACKS) + "\n"
-NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc"}
-
-
-@pytest.fixture(autouse=True)
-def editors_group(db: None) -> Group:
-    return ensure_editors_group()
 
 
 @pytest.fixture
@@ -135,14 +134,7 @@ def interview(client: Client, question: Question) -> InterviewSession:
     """A candidate's interview on the question and its scenario, the clock fixed."""
     user = make_user()
     client.force_login(user)
-    return services.start_session(
-        user=user,
-        questions=[question],
-        mode=InterviewSession.Mode.TIMED,
-        seconds_per_item=60,
-        include_scenarios=True,
-        now=NOW,
-    )
+    return start_interview(user, [question], include_scenarios=True)
 
 
 def reveal(interview: InterviewSession, position: int, *, at: datetime) -> None:
@@ -153,7 +145,7 @@ def reveal(interview: InterviewSession, position: int, *, at: datetime) -> None:
 
 
 def test_the_interview_reveal_is_inert(client: Client, interview: InterviewSession) -> None:
-    reveal(interview, 0, at=NOW)
+    reveal(interview, 0, at=T0)
 
     page = parse(client.get(f"/interviews/{interview.pk}/").content)
 
@@ -163,11 +155,11 @@ def test_the_interview_reveal_is_inert(client: Client, interview: InterviewSessi
 
 
 def test_the_scenario_reveal_is_inert(client: Client, interview: InterviewSession) -> None:
-    reveal(interview, 0, at=NOW)
+    reveal(interview, 0, at=T0)
     services.grade_item(
-        session=interview, position=0, grade=Grade.SOLID, now=NOW + timedelta(seconds=30)
+        session=interview, position=0, grade=Grade.SOLID, now=T0 + timedelta(seconds=30)
     )
-    reveal(interview, 1, at=NOW + timedelta(seconds=40))
+    reveal(interview, 1, at=T0 + timedelta(seconds=40))
 
     page = parse(client.get(f"/interviews/{interview.pk}/").content)
 
@@ -178,13 +170,13 @@ def test_the_scenario_reveal_is_inert(client: Client, interview: InterviewSessio
 
 
 def test_the_summary_is_inert(client: Client, interview: InterviewSession) -> None:
-    reveal(interview, 0, at=NOW)
+    reveal(interview, 0, at=T0)
     services.grade_item(
-        session=interview, position=0, grade=Grade.SOLID, now=NOW + timedelta(seconds=30)
+        session=interview, position=0, grade=Grade.SOLID, now=T0 + timedelta(seconds=30)
     )
-    reveal(interview, 1, at=NOW + timedelta(seconds=40))
+    reveal(interview, 1, at=T0 + timedelta(seconds=40))
     services.grade_item(
-        session=interview, position=1, grade=Grade.PARTIAL, now=NOW + timedelta(seconds=90)
+        session=interview, position=1, grade=Grade.PARTIAL, now=T0 + timedelta(seconds=90)
     )
 
     response = client.get(f"/interviews/{interview.pk}/summary/")
@@ -201,7 +193,7 @@ def test_the_summary_is_inert(client: Client, interview: InterviewSession) -> No
 def test_a_past_interview_keeps_what_it_showed(
     client: Client, interview: InterviewSession, question: Question
 ) -> None:
-    reveal(interview, 0, at=NOW)
+    reveal(interview, 0, at=T0)
     question.answer = "A corrected answer."
     question.save()
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
-from questions.services import import_bank
+from questions.importing import import_bank
+from tests.cast import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,6 +35,8 @@ SCREENSHOT_DIR = Path("artifacts") / "screenshots"
 MISSING_CHROMIUM = f"{CHROMIUM} is missing: the browser tests did NOT run"
 
 Screenshot = Callable[[Page, str], Path]
+PHONE = 360  # CSS pixels wide: the narrowest layout the design supports
+DESKTOP = 1280
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -164,3 +167,21 @@ def problems(context: BrowserContext) -> BrowserProblems:
     problems = BrowserProblems()
     problems.watch(context)
     return problems
+
+
+@pytest.fixture(params=["light", "dark"])
+def color_scheme(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=[PHONE, DESKTOP])
+def width(request: pytest.FixtureRequest) -> int:
+    return request.param
+
+
+def log_in(page: Page, username: str = "candidate") -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()

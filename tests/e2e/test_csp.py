@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import ConsoleMessage, Error, Page, Response, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
@@ -93,12 +92,12 @@ def watch(page: Page) -> Watch:
 
 
 @pytest.fixture
-def candidate(live_bank: ParsedBank, settings: Settings) -> User:
+def candidate(live_bank: ParsedBank) -> User:
     return make_user("candidate")
 
 
 @pytest.fixture
-def superuser(live_bank: ParsedBank, settings: Settings) -> User:
+def superuser(live_bank: ParsedBank) -> User:
     return make_user("boss", is_staff=True, is_superuser=True)
 
 

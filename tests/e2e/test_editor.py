@@ -7,12 +7,11 @@ import re
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
 from questions.models import Question
-from tests.cast import PASSWORD, ensure_editors_group, make_editor
+from tests.cast import PASSWORD, make_editor
 from tests.e2e.conftest import Screenshot
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +21,7 @@ NEW_WORDS = "RAG pairs a retriever with a generator"
 
 
 @pytest.fixture
-def editors_group(transactional_db: None) -> Group:
-    # The live server needs committed data, and the flush after every transactional test
-    # deletes the group the data migration made: put it back.
-    return ensure_editors_group()
-
-
-@pytest.fixture
-def editor(editors_group: Group, settings: Settings) -> User:
+def editor(editors_group: Group) -> User:
     return make_editor("editor")
 
 

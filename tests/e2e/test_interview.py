@@ -21,13 +21,11 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession, Item
 from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import BrowserProblems, Screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, log_in
 
 pytestmark = pytest.mark.e2e
 
 POOL = (1, 2, 3)
-PHONE = 360
-DESKTOP = 1280
 # Short enough to wait for, long enough to answer an item by keyboard before it runs out.
 SHORT_LIMIT = 5
 LONG_LIMIT = 120
@@ -56,14 +54,6 @@ def candidate(small_pool: list[Question], fast_settings: Settings) -> User:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def log_in(page: Page, username: str = "candidate") -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def start_interview(

@@ -8,26 +8,13 @@ from pytest_django.live_server_helper import LiveServer
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import PHONE, Screenshot
 
 pytestmark = pytest.mark.e2e
-
-PHONE = 360
-DESKTOP = 1280
 
 
 def page_width(page: Page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
-
-
-@pytest.fixture(params=["light", "dark"])
-def color_scheme(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture(params=[PHONE, DESKTOP])
-def width(request: pytest.FixtureRequest) -> int:
-    return request.param
 
 
 @pytest.fixture

@@ -14,26 +14,17 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession
-from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import BrowserProblems, Screenshot
+from tests.cast import make_user
+from tests.e2e.conftest import DESKTOP, BrowserProblems, Screenshot, log_in
 from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.e2e
-
-PHONE = 360
-DESKTOP = 1280
-
-
-@pytest.fixture
-def fast_settings(settings: Settings) -> Settings:
-    return settings
 
 
 def questions(*numbers: int) -> list[Question]:
@@ -42,7 +33,7 @@ def questions(*numbers: int) -> list[Question]:
 
 
 @pytest.fixture
-def candidate(live_bank: ParsedBank, fast_settings: Settings) -> User:
+def candidate(live_bank: ParsedBank) -> User:
     return make_user("candidate")
 
 
@@ -68,14 +59,6 @@ def other_users_interviews(candidate: User) -> list[InterviewSession]:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def log_in(page: Page, username: str = "candidate") -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def play_in_the_browser(page: Page, grades: list[str]) -> InterviewSession:
@@ -213,16 +196,6 @@ def full_history(candidate: User) -> None:
             mode="practice" if day == 2 else "timed",
         )
     play(candidate, questions(1, 2), [Answer(Grade.PARTIAL)], at=now - timedelta(hours=1))
-
-
-@pytest.fixture(params=["light", "dark"])
-def color_scheme(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture(params=[PHONE, DESKTOP])
-def width(request: pytest.FixtureRequest) -> int:
-    return request.param
 
 
 def test_the_progress_pages_fit_the_screen_light_and_dark(

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from questions.bank import render_bank
-from questions.services import bank_as_json, bank_from_database
+from questions.importing import bank_as_json, bank_from_database
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from questions.bank import BUNDLED_BANK, BankFormatError, read_bank
-from questions.services import import_bank
+from questions.bank import BUNDLED_BANK, BankFormatError, ParsedBank, read_bank
+from questions.importing import import_bank
 
 
 class Command(BaseCommand):
@@ -34,53 +34,25 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, path: Path, dry_run: bool, overwrite_edited: bool, **options: Any
     ) -> None:
-        try:
-            bank = read_bank(path)
-        except FileNotFoundError:
-            raise CommandError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise CommandError(f"{path}: is a directory, not a bank file") from None
-        except OSError as error:
-            raise CommandError(f"{path}: cannot read ({error.strerror})") from None
-        except BankFormatError as error:
-            raise CommandError(f"{path}: {error}") from None
-
+        bank = _read(path)
         report = import_bank(
             bank, dry_run=dry_run, overwrite_edited=overwrite_edited, source=path.name
         )
-        verbosity = options["verbosity"]
-        if verbosity >= 2:
-            self.stdout.write(
-                f"Read {len(bank.questions)} questions, {len(bank.categories)} categories and "
-                f"{bank.scenario_count} scenarios from {path}."
-            )
-            self.stdout.write(
-                f"Categories created: {report.categories_created}; scenarios written: "
-                f"{report.scenarios_written}, removed: {report.scenarios_deleted}."
-            )
-        if report.not_in_file and verbosity >= 1:
-            numbers = ", ".join(map(str, report.not_in_file[:20]))
-            more = " …" if len(report.not_in_file) > 20 else ""
-            self.stdout.write(
-                self.style.WARNING(
-                    f"{len(report.not_in_file)} question(s) in the database are not in the file "
-                    f"and were left as they are: {numbers}{more}"
-                )
-            )
-        if report.conflicts and verbosity >= 1:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"{len(report.conflicts)} answer(s) were changed by an editor since the last "
-                    f"import and were kept: questions {', '.join(map(str, report.conflicts))}. "
-                    "Run again with --overwrite-edited to replace them with the file's text."
-                )
-            )
-        if verbosity < 1:
-            return
-        summary = (
-            f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
-        )
-        if dry_run:
-            self.stdout.write(self.style.WARNING(f"Dry run, nothing saved: {summary}."))
-        else:
-            self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {summary}."))
+        styles = {"info": str, "warning": self.style.WARNING, "success": self.style.SUCCESS}
+        lines = report.lines(bank=bank, path=path, dry_run=dry_run, verbosity=options["verbosity"])
+        for line in lines:
+            self.stdout.write(styles[line.level](line.text))
+
+
+def _read(path: Path) -> ParsedBank:
+    """The bank file, parsed; any problem reading it is a CommandError naming the file."""
+    try:
+        return read_bank(path)
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path}: is a directory, not a bank file") from None
+    except OSError as error:
+        raise CommandError(f"{path}: cannot read ({error.strerror})") from None
+    except BankFormatError as error:
+        raise CommandError(f"{path}: {error}") from None

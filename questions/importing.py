@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario, category_slug
-from questions.models import AnswerFlag, Category, Question, Scenario
+from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario
+from questions.models import Category, Question, Scenario, category_slug
+
+Level = Literal["info", "warning", "success"]
+# Numbers listed before "…": a small file imported into the full bank would list hundreds.
+MAX_NUMBERS_LISTED = 20
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    text: str
+    level: Level = "info"
 
 
 @dataclass
@@ -26,6 +36,52 @@ class ImportReport:
     not_in_file: list[int] = field(default_factory=list)
     # Numbers whose answer an editor changed since the last import, kept as the editor wrote it.
     conflicts: list[int] = field(default_factory=list)
+
+    def lines(
+        self, *, bank: ParsedBank, path: Path, dry_run: bool, verbosity: int
+    ) -> list[ReportLine]:
+        """What the import says: counts at verbosity 2, warnings and the summary from 1."""
+        if verbosity < 1:
+            return []
+        lines = []
+        if verbosity >= 2:
+            lines += [
+                ReportLine(
+                    f"Read {len(bank.questions)} questions, {len(bank.categories)} categories "
+                    f"and {bank.scenario_count} scenarios from {path}."
+                ),
+                ReportLine(
+                    f"Categories created: {self.categories_created}; scenarios written: "
+                    f"{self.scenarios_written}, removed: {self.scenarios_deleted}."
+                ),
+            ]
+        if self.not_in_file:
+            lines.append(self._not_in_file_line())
+        if self.conflicts:
+            lines.append(self._conflicts_line())
+        summary = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if dry_run:
+            lines.append(ReportLine(f"Dry run, nothing saved: {summary}.", "warning"))
+        else:
+            lines.append(ReportLine(f"Imported {path.name}: {summary}.", "success"))
+        return lines
+
+    def _not_in_file_line(self) -> ReportLine:
+        numbers = ", ".join(map(str, self.not_in_file[:MAX_NUMBERS_LISTED]))
+        more = " …" if len(self.not_in_file) > MAX_NUMBERS_LISTED else ""
+        return ReportLine(
+            f"{len(self.not_in_file)} question(s) in the database are not in the file and were "
+            f"left as they are: {numbers}{more}",
+            "warning",
+        )
+
+    def _conflicts_line(self) -> ReportLine:
+        return ReportLine(
+            f"{len(self.conflicts)} answer(s) were changed by an editor since the last import "
+            f"and were kept: questions {', '.join(map(str, self.conflicts))}. "
+            "Run again with --overwrite-edited to replace them with the file's text.",
+            "warning",
+        )
 
 
 IMPORT_REASON = "Imported from"
@@ -49,47 +105,73 @@ def import_bank(
     reason = f"{IMPORT_REASON} {source}"
     with transaction.atomic():
         categories = _sync_categories(bank, report, reason)
-        last_imported = Question.history.filter(
-            id=OuterRef("pk"), history_change_reason__startswith=IMPORT_REASON
-        ).order_by("-history_date", "-history_id")
-        existing = {
-            question.number: question
-            for question in Question.objects.select_for_update(of=("self",))
-            .annotate(last_imported_answer=Subquery(last_imported.values("answer")[:1]))
-            .prefetch_related("scenarios")
-        }
+        existing = _questions_with_last_imported_answer()
         for parsed in bank.questions:
             category = categories[parsed.category]
             question = existing.get(parsed.number)
             if question is None:
-                question = Question(
-                    number=parsed.number,
-                    category=category,
-                    title=parsed.title,
-                    answer=parsed.answer,
-                )
-                question._change_reason = reason
-                question.save()
-                _sync_scenarios(question, parsed.scenarios, [], report, reason)
-                report.created += 1
+                _create_question(parsed, category, report, reason)
                 continue
-            edited_since_import = question.answer != question.last_imported_answer
-            if question.answer != parsed.answer and edited_since_import and not overwrite_edited:
+            if _is_conflict(question, parsed) and not overwrite_edited:
                 report.conflicts.append(parsed.number)
                 parsed = dataclasses.replace(parsed, answer=question.answer)
-            fields_changed = _update_fields(question, parsed, category, reason)
-            scenarios_changed = _sync_scenarios(
-                question, parsed.scenarios, list(question.scenarios.all()), report, reason
-            )
-            if fields_changed or scenarios_changed:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            _update_question(question, parsed, category, report, reason)
         in_file = {parsed.number for parsed in bank.questions}
         report.not_in_file = sorted(set(existing) - in_file)
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def _questions_with_last_imported_answer() -> dict[int, Question]:
+    """Every question by number, locked, with the answer its latest import wrote."""
+    last_imported = Question.history.filter(
+        id=OuterRef("pk"), history_change_reason__startswith=IMPORT_REASON
+    ).order_by("-history_date", "-history_id")
+    return {
+        question.number: question
+        for question in Question.objects.select_for_update(of=("self",))
+        .annotate(last_imported_answer=Subquery(last_imported.values("answer")[:1]))
+        .prefetch_related("scenarios")
+    }
+
+
+def _is_conflict(question: Question, parsed: ParsedQuestion) -> bool:
+    """The conflict rule: the file changes an answer an editor changed since the last import.
+
+    Compared with the latest import, not the first, so a file imported again and again only
+    conflicts with edits made since.
+    """
+    return question.answer != parsed.answer and question.answer != question.last_imported_answer
+
+
+def _create_question(
+    parsed: ParsedQuestion, category: Category, report: ImportReport, reason: str
+) -> None:
+    question = Question(
+        number=parsed.number, category=category, title=parsed.title, answer=parsed.answer
+    )
+    question._change_reason = reason
+    question.save()
+    _sync_scenarios(question, parsed.scenarios, [], report, reason)
+    report.created += 1
+
+
+def _update_question(
+    question: Question,
+    parsed: ParsedQuestion,
+    category: Category,
+    report: ImportReport,
+    reason: str,
+) -> None:
+    fields_changed = _update_fields(question, parsed, category, reason)
+    scenarios_changed = _sync_scenarios(
+        question, parsed.scenarios, list(question.scenarios.all()), report, reason
+    )
+    if fields_changed or scenarios_changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
 
 
 def _sync_categories(bank: ParsedBank, report: ImportReport, reason: str) -> dict[str, Category]:
@@ -192,30 +274,3 @@ def bank_as_json(bank: ParsedBank) -> list[dict[str, Any]]:
         }
         for question in sorted(bank.questions, key=lambda question: question.number)
     ]
-
-
-class AlreadyFlagged(Exception):
-    """The user already has an open flag on this question's answer."""
-
-
-def flag_answer(
-    *, user: AbstractBaseUser, question: Question, reason: str, comment: str
-) -> AnswerFlag:
-    """Record a candidate's flag; one open flag per user and question (a unique constraint)."""
-    try:
-        with transaction.atomic():
-            return AnswerFlag.objects.create(
-                question=question, user=user, reason=reason, comment=comment.strip()
-            )
-    except IntegrityError:
-        raise AlreadyFlagged(
-            "You have already flagged this answer; an editor will look at it."
-        ) from None
-
-
-def open_flag_for(user: AbstractBaseUser, question: Question) -> AnswerFlag | None:
-    if not user.is_authenticated:
-        return None
-    return AnswerFlag.objects.filter(
-        user=user, question=question, status=AnswerFlag.Status.OPEN
-    ).first()
