@@ -6,22 +6,26 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from sessions import services
 
 
 class OpenInterviewMiddleware:
-    """On every full page request of a signed-in user: abandon their stale interviews and set
-    `request.open_interview` to the one still in progress (or None), so pages that offer to
-    resume it need no query of their own. HTMX steps inside an interview skip it: they touch
-    the interview anyway, and the step stays cheap."""
+    """On every full page request of a signed-in user outside the admin: abandon their stale
+    interviews and set `request.open_interview` to the one still in progress (or None), so pages
+    that offer to resume it need no query of their own. HTMX steps inside an interview skip it:
+    they touch the interview anyway, and the step stays cheap."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.admin_prefix = reverse("admin:index")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not getattr(request, "htmx", False) and request.user.is_authenticated:
+        # The admin is the editors' workplace, not a candidate's page: it is left alone.
+        in_admin = request.path.startswith(self.admin_prefix)
+        if not in_admin and not getattr(request, "htmx", False) and request.user.is_authenticated:
             now = timezone.now()
             open_interview, abandoned = services.settle_open_sessions(user=request.user, now=now)
             request.open_interview = open_interview  # type: ignore[attr-defined]

@@ -285,7 +285,9 @@ def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | Non
 
 
 def _pair_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
-    item, *following = session.items.filter(position__in=[position, position + 1])
+    # With what the interview screen shows of them, so the view can render without asking again.
+    pair = session.items.select_related("category", "question").defer("question__answer")
+    item, *following = pair.filter(position__in=[position, position + 1])
     return item, following[0] if following else None
 
 
@@ -328,9 +330,9 @@ def reveal_item(
     revealed = Item.objects.filter(pk=item.pk, revealed_at__isnull=True).update(
         notes=notes, shown_at=shown_at, revealed_at=now, timed_out=timed_out
     )
-    item.refresh_from_db()
     if not revealed:
         raise NotCurrentItem("That answer was already revealed.")
+    item.notes, item.shown_at, item.revealed_at, item.timed_out = notes, shown_at, now, timed_out
     return item
 
 

@@ -90,9 +90,16 @@ def _render_interview(
 
 
 def _after_action(
-    request: HttpRequest, session: InterviewSession, error: services.InterviewError | None = None
+    request: HttpRequest,
+    session: InterviewSession,
+    error: services.InterviewError | None = None,
+    acted_on: Item | None = None,
 ) -> HttpResponse:
-    """Where an interview action leads: the next state, or the summary once finished."""
+    """Where an interview action leads: the next state, or the summary once finished.
+
+    `acted_on` is the item the action returned; when it is still the current one (a reveal,
+    an undo) it is shown as it is, without loading it again.
+    """
     if error is not None:
         # A successful service call leaves `session` current; a refused one may not have.
         session.refresh_from_db()
@@ -102,7 +109,10 @@ def _after_action(
         url = session.get_absolute_url()
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if request.htmx:
-        item = services.current_item(session)
+        if acted_on is not None and acted_on.position == session.current_position:
+            item: Item | None = acted_on
+        else:
+            item = services.current_item(session)
         status = 409 if isinstance(error, services.NotCurrentItem) else 400 if error else 200
         return _render_interview(request, session, item, error=str(error or ""), status=status)
     if error is not None:
@@ -259,7 +269,7 @@ def _interview_action(
     session_id: int,
     form: forms.Form,
     invalid_message: str,
-    act: Callable[[InterviewSession, dict[str, Any]], object],
+    act: Callable[[InterviewSession, dict[str, Any]], Item],
 ) -> HttpResponse:
     """Reveal, grade and undo share this path: refuse a closed session or bad input, else act."""
     session = _get_session_for_user(request, session_id)
@@ -270,10 +280,10 @@ def _interview_action(
         item = services.current_item(session)
         return _render_interview(request, session, item, error=invalid_message, status=400)
     try:
-        act(session, form.cleaned_data)
+        acted_on = act(session, form.cleaned_data)
     except services.InterviewError as error:
         return _after_action(request, session, error)
-    return _after_action(request, session)
+    return _after_action(request, session, acted_on=acted_on)
 
 
 @login_required

@@ -182,7 +182,7 @@ def test_it_draws_a_fresh_unguessable_nonce_for_every_response() -> None:
 def test_its_pages_have_no_inline_script_or_style(owner: User, interview: InterviewSession) -> None:
     client = logged_in(owner)
 
-    pages = ["/", "/questions/", "/questions/1/", "/interviews/new/", interview.get_absolute_url()]
+    pages = ["/", "/questions/", "/questions/1/", "/interviews/new/", interview.item_url(0)]
     for url in pages:
         markup = html(client.get(url))
         scripts = tags(markup, "script")
@@ -260,7 +260,7 @@ def test_it_accepts_an_htmx_post_with_the_pages_x_csrftoken_header(
     owner: User, interview: InterviewSession
 ) -> None:
     client = logged_in(owner, enforce_csrf_checks=True)
-    token = page_token(html(client.get(interview.get_absolute_url())))
+    token = page_token(html(client.get(interview.item_url(0))))
 
     response = client.post(
         f"/interviews/{interview.pk}/items/0/notes/",
@@ -278,7 +278,7 @@ def test_it_refuses_an_htmx_post_without_a_valid_x_csrftoken_header(
     owner: User, interview: InterviewSession, token: str | None
 ) -> None:
     client = logged_in(owner, enforce_csrf_checks=True)
-    client.get(interview.get_absolute_url())  # the CSRF cookie is set
+    client.get(interview.item_url(0))  # the CSRF cookie is set
     headers = {"HTTP_HX_REQUEST": "true"}
     if token is not None:
         headers["HTTP_X_CSRFTOKEN"] = token

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.test.client import Client
+from time_machine import TimeMachineFixture
 
 from questions.models import Question, Scenario
 from sessions import services
@@ -130,8 +131,12 @@ def test_the_admin_revert_form_is_inert(client: Client, question: Question) -> N
 
 
 @pytest.fixture
-def interview(client: Client, question: Question) -> InterviewSession:
-    """A candidate's interview on the question and its scenario, the clock fixed."""
+def interview(
+    client: Client, question: Question, time_machine: TimeMachineFixture
+) -> InterviewSession:
+    """A candidate's interview on the question and its scenario, the clock fixed (so its pages
+    see it open, not abandoned long ago)."""
+    time_machine.move_to(T0 + timedelta(minutes=5), tick=False)
     user = make_user()
     client.force_login(user)
     return start_interview(user, [question], include_scenarios=True)
@@ -147,7 +152,7 @@ def reveal(interview: InterviewSession, position: int, *, at: datetime) -> None:
 def test_the_interview_reveal_is_inert(client: Client, interview: InterviewSession) -> None:
     reveal(interview, 0, at=T0)
 
-    page = parse(client.get(f"/interviews/{interview.pk}/").content)
+    page = parse(client.get(interview.item_url(0)).content)
 
     assert_inert(page)
     assert_shown_as_text(page.find("div", cls="answer"), "Model answer.")
@@ -161,7 +166,7 @@ def test_the_scenario_reveal_is_inert(client: Client, interview: InterviewSessio
     )
     reveal(interview, 1, at=T0 + timedelta(seconds=40))
 
-    page = parse(client.get(f"/interviews/{interview.pk}/").content)
+    page = parse(client.get(interview.item_url(1)).content)
 
     assert_inert(page)
     assert page.find("h1").words.startswith("Follow-up scenario 13.1")
@@ -197,7 +202,7 @@ def test_a_past_interview_keeps_what_it_showed(
     question.answer = "A corrected answer."
     question.save()
 
-    page = parse(client.get(f"/interviews/{interview.pk}/").content)
+    page = parse(client.get(interview.item_url(0)).content)
 
     assert_shown_as_text(page.find("div", cls="answer"), "Model answer.")
 
