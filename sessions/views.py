@@ -380,7 +380,9 @@ def end(request: HttpRequest, session_id: int) -> HttpResponse:
         return redirect(session)
     if request.method == "POST":
         services.end_session(session=session, now=timezone.now())
-        messages.info(request, "Interview ended. Unanswered questions are recorded as skipped.")
+        messages.info(
+            request, "Interview ended. What you had not graded is left unanswered and not scored."
+        )
         return redirect(session)
     unanswered = session.items.filter(grade__isnull=True).count()
     return render(

@@ -383,14 +383,22 @@ def interview(question: Question, candidate: User) -> InterviewSession:
     return session
 
 
+def interview_page(client: Client, interview: InterviewSession) -> Node:
+    """The interview as the candidate reloads it: its address leads to the current item."""
+    response = client.get(interview.get_absolute_url(), follow=True)
+    assert response.redirect_chain == [(interview.item_url(0), 302)]
+    return parse(response.content)
+
+
 def test_the_interview_offers_the_form_only_once_the_answer_is_revealed(
     client: Client, interview: InterviewSession
 ) -> None:
-    before = parse(client.get(interview.get_absolute_url()).content)
+    before = interview_page(client, interview)
+    assert before.find("textarea", name="notes")  # the item is on screen, not yet revealed
     assert before.find_all("div", id_="flag-121") == []
 
     client.post(f"/interviews/{interview.pk}/items/0/reveal/", {"notes": "my answer"})
-    after = parse(client.get(interview.get_absolute_url()).content)
+    after = interview_page(client, interview)
 
     form = after.find("section", cls="compare-answer").find("div", id_="flag-121").find("form")
     assert form.attrs["action"] == FLAG_URL.format(121)
@@ -409,7 +417,7 @@ def test_a_flag_sent_from_the_interview_returns_to_it(
     assert response["Location"] == interview.get_absolute_url()
     (saved,) = AnswerFlag.objects.all()
     assert (saved.user, saved.question.number, saved.reason) == (candidate, 121, "unclear")
-    page = parse(client.get(interview.get_absolute_url()).content)
+    page = interview_page(client, interview)
     region = page.find("div", id_="flag-121")
     assert region.find_all("form") == []
     assert "You flagged this answer as unclear" in region.text

@@ -94,6 +94,14 @@ def htmx_grader(user: User, session: InterviewSession, grade: int) -> Callable[[
     return lambda: tab.post(url, {"grade": grade}, HTTP_HX_REQUEST="true")
 
 
+def undoer(user: User, session: InterviewSession) -> Callable[[], Item]:
+    """A tab pressing Z right after the first item was graded."""
+    loaded = fresh(session)
+    return lambda: services.undo_grade(
+        session=loaded, position=0, user=user, now=T0 + timedelta(seconds=20)
+    )
+
+
 @pytest.fixture
 def questions() -> list[Question]:
     return [make_question(number) for number in range(1, 4)]
@@ -213,3 +221,53 @@ def test_two_concurrent_htmx_grade_requests_record_one(
         session.refresh_from_db()
         assert session.current_position == 1
         assert session.items.filter(grade__isnull=False).count() == 1
+
+
+def test_two_tabs_undoing_the_same_grade_undo_it_once(
+    owner: User, questions: list[Question]
+) -> None:
+    for _ in range(ROUNDS):
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="kept", now=T0)
+        services.grade_item(session=session, position=0, grade=Grade.EXCELLENT, now=T0)
+
+        outcomes = race(undoer(owner, session), undoer(owner, session))
+
+        errors = [o.error for o in outcomes if o.error is not None]
+        assert len(errors) == 1 and isinstance(errors[0], services.NotCurrentItem), outcomes
+        session.refresh_from_db()
+        assert session.current_position == 0
+        first = session.items.get(position=0)
+        assert (first.grade, first.notes, first.revealed_at) == (None, "kept", T0)
+        assert list(first.grade_changes.values_list("old_grade", "new_grade")) == [
+            (Grade.EXCELLENT, None)
+        ]
+
+
+def test_an_undo_racing_the_next_grade_never_leaves_both(
+    owner: User, questions: list[Question]
+) -> None:
+    seen = set()
+    for _ in range(ROUNDS):
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=T0)
+        services.reveal_item(session=session, position=1, notes="", now=T0)
+
+        undone, graded = race(undoer(owner, session), grader(session, Grade.MISSED, position=1))
+
+        session.refresh_from_db()
+        first, second = session.items.filter(position__in=[0, 1]).order_by("position")
+        # The next item was revealed before the race, so the undo can never win it.
+        assert isinstance(undone.error, services.NotCurrentItem), undone.error
+        assert graded.error is None, graded.error
+        seen.add("grade kept")
+        assert (first.grade, second.grade, session.current_position) == (
+            Grade.SOLID,
+            Grade.MISSED,
+            2,
+        )
+        assert not first.grade_changes.exists()
+    assert seen

@@ -648,7 +648,9 @@ class TestEndSession:
             (None, True),
             (None, True),
         ]
-        assert [i.grade_label for i in items] == ["Solid", "Skipped", "Skipped", "Skipped"]
+        # Shown but never graded reads "Unanswered"; never reached, "Not asked".
+        assert [i.shown_at is not None for i in items] == [True, True, False, False]
+        assert [i.grade_label for i in items] == ["Solid", "Unanswered", "Not asked", "Not asked"]
         assert items[1].notes == "halfway"
 
     def test_ending_twice_is_harmless(self, session: InterviewSession) -> None:

@@ -61,6 +61,11 @@ def item_url(session: InterviewSession, position: int, action: str) -> str:
     return f"/interviews/{session.pk}/items/{position}/{action}/"
 
 
+def page_url(session: InterviewSession, position: int) -> str:
+    """The address of one item's page."""
+    return f"/interviews/{session.pk}/items/{position}/"
+
+
 def reveal(
     client: Client,
     session: InterviewSession,
@@ -83,6 +88,18 @@ def grade(
 # Reading pages.
 def html(response: HttpResponse) -> str:
     return response.content.decode()
+
+
+def current_page(client: Client, session: InterviewSession) -> str:
+    """The interview as a reload shows it: its address leads to the current item's own page."""
+    response = client.get(detail_url(session))
+    session.refresh_from_db()
+    assert session.is_open
+    assert (response.status_code, response["Location"]) == (
+        302,
+        page_url(session, session.current_position),
+    )
+    return html(client.get(response["Location"]))
 
 
 def messages_shown(markup: str) -> list[str]:
@@ -139,6 +156,7 @@ def session(owner: User, questions: list[Question], clock: Any) -> InterviewSess
 # Every interview URL, with what a request to it posts.
 INTERVIEW_REQUESTS = [
     pytest.param("get", "", {}, id="detail"),
+    pytest.param("get", "items/0/", {}, id="item"),
     pytest.param("get", "summary/", {}, id="summary"),
     pytest.param("get", "end/", {}, id="end-get"),
     pytest.param("post", "end/", {}, id="end-post"),
@@ -187,14 +205,15 @@ class TestAccess:
     @pytest.mark.parametrize(
         ("method", "suffix", "data", "expected"),
         [
-            ("get", "", {}, "mine"),
+            ("get", "", {}, "→ items/0/"),
+            ("get", "items/0/", {}, "mine"),
             ("get", "summary/", {}, "→ "),
             ("get", "end/", {}, "End this interview now?"),
             ("post", "end/", {}, "→ "),
             ("post", "retry/", {}, "→ summary/"),
             ("post", "items/0/notes/", {"notes": "sneaky"}, ""),
-            ("post", "items/0/reveal/", {"notes": "sneaky"}, "→ "),
-            ("post", "items/0/grade/", {"grade": "3"}, "→ "),
+            ("post", "items/0/reveal/", {"notes": "sneaky"}, "→ items/0/"),
+            ("post", "items/0/grade/", {"grade": "3"}, "→ items/1/"),
         ],
     )
     def test_the_same_urls_work_for_the_owner(
@@ -436,7 +455,7 @@ class TestInterviewPage:
     def test_it_shows_one_item_with_progress_and_a_notes_box(
         self, client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        page = html(client.get(detail_url(session)))
+        page = current_page(client, session)
 
         assert "Question 1 of 3" in page
         (heading,) = find_all(page, "h1", id="item-heading")
@@ -454,7 +473,7 @@ class TestInterviewPage:
         self, client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
         reveal(client, session, 0, notes="My <b>answer</b>")
-        page = html(client.get(detail_url(session)))
+        page = current_page(client, session)
 
         assert "My &lt;b&gt;answer&lt;/b&gt;" in page
         assert questions[0].answer in page
@@ -472,9 +491,11 @@ class TestInterviewPage:
         session = start_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
         play(session, [Grade.SOLID])
 
-        page = html(client.get(detail_url(session)))
+        page = current_page(client, session)
 
-        assert "Question 2 of 2" in page
+        # Follow-ups are counted apart from questions: one question, and its one follow-up.
+        assert "Question 1 of 1 · follow-up 1 of 1" in page
+        assert "Question 2 of 2" not in page
         assert "Follow-up scenario 1.1" in page
         assert find_all(page, "span", cls="tag-scenario")
 
@@ -485,16 +506,17 @@ class TestInterviewPage:
 
         assert response.status_code == 204
         assert session.items.get(position=0).notes == "Draft <i>one</i>"
-        (notes,) = find_all(html(client.get(detail_url(session))), "textarea", name="notes")
+        page = current_page(client, session)
+        (notes,) = find_all(page, "textarea", name="notes")
         assert notes.words == "Draft <i>one</i>"  # escaped in the page, parsed back here
-        assert "Draft &lt;i&gt;one&lt;/i&gt;" in html(client.get(detail_url(session)))
+        assert "Draft &lt;i&gt;one&lt;/i&gt;" in page
 
     def test_a_reload_neither_stops_nor_restarts_the_clock(
         self, client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(T0 + timedelta(seconds=20), tick=False)
 
-        page = html(client.get(detail_url(session)))
+        page = current_page(client, session)
 
         assert remaining_ms(page) == (LIMIT - 20) * 1000
         assert session.items.get(position=0).deadline_at == T0 + timedelta(seconds=LIMIT)
@@ -505,7 +527,7 @@ class TestInterviewPage:
     ) -> None:
         clock.move_to(T0 + timedelta(seconds=LIMIT + 1), tick=False)
 
-        page = html(client.get(detail_url(session)))
+        page = current_page(client, session)
 
         assert remaining_ms(page) == 0
         assert "Time's up. Reveal the answer" in page
@@ -539,16 +561,29 @@ class TestPlainFormFlow:
         script = [(30, 35, Grade.EXCELLENT), (99, 100, Grade.PARTIAL), (110, 111, Grade.SOLID)]
         script.append((121, 122, Grade.MISSED))
 
+        # Two questions, each with its one follow-up.
+        places = [
+            "Question 1 of 2",
+            "Question 1 of 2 · follow-up 1 of 1",
+            "Question 2 of 2",
+            "Question 2 of 2 · follow-up 1 of 1",
+        ]
+
         for position, (reveal_at, grade_at, value) in enumerate(script):
-            page = html(client.get(detail_url(session)))
-            assert f"Question {position + 1} of 4" in page
+            page = current_page(client, session)
+            assert places[position] in page
             clock.move_to(T0 + timedelta(seconds=reveal_at), tick=False)
             response = reveal(client, session, position, notes=f"notes {position}")
-            assert (response.status_code, response["Location"]) == (302, detail_url(session))
-            assert "Model answer" in html(client.get(detail_url(session)))
+            assert (response.status_code, response["Location"]) == (
+                302,
+                page_url(session, position),
+            )
+            assert "Model answer" in html(client.get(response["Location"]))
             clock.move_to(T0 + timedelta(seconds=grade_at), tick=False)
             response = grade(client, session, position, int(value))
-            assert (response.status_code, response["Location"]) == (302, detail_url(session))
+            # On to the next item's page; after the last one, to the interview (its summary).
+            after = page_url(session, position + 1) if position < 3 else detail_url(session)
+            assert (response.status_code, response["Location"]) == (302, after)
 
         session.refresh_from_db()
         assert session.status == InterviewSession.Status.FINISHED
@@ -561,11 +596,12 @@ class TestPlainFormFlow:
         assert "Interview summary" in summary
         assert stat(summary, "score") == "50%"  # 6 of 12 points
         assert "Score (6 of 12 points)" in summary
-        assert stat(summary, "asked") == "4"
+        assert stat(summary, "graded") == "4"
+        assert stat(summary, "unanswered") == "0"
         assert stat(summary, "timed-out") == "1"
         assert stat(summary, "total-time") == "1 min 54 s"  # 30 + 64 + 10 + 10 seconds
         summary_page = html(client.get(detail_url(session) + "summary/"))
-        for name in ["score", "asked", "timed-out", "total-time"]:
+        for name in ["score", "graded", "unanswered", "timed-out", "total-time"]:
             assert stat(summary_page, name) == stat(summary, name)
 
 
@@ -622,18 +658,23 @@ class TestHtmxFlow:
         assert session.status == InterviewSession.Status.FINISHED
         assert stat(html(client.get(response["HX-Redirect"])), "score") == "100%"
 
-    def test_the_fragments_stay_small(self, bank: ParsedBank, client: Client, owner: User) -> None:
+    def test_the_fragments_stay_small(
+        self, bank: ParsedBank, client: Client, owner: User, clock: Any
+    ) -> None:
         longest = sorted(Question.objects.all(), key=lambda q: len(q.answer))[-2:]
         with_scenario = max(
             Question.objects.filter(scenarios__isnull=False),
             key=lambda q: len(q.scenarios.get().answer),
         )
         session = start_interview(owner, [*longest, with_scenario], include_scenarios=True)
-        client.get(detail_url(session))
+        current_page(client, session)
         sizes = []
         for position in range(4):
             revealed = reveal(client, session, position, notes="x" * 200, headers=HTMX)
             graded = grade(client, session, position, 1, **HTMX)
+            # Real steps, not refusals: every reveal shows the answer, every grade moves on.
+            assert revealed.status_code == graded.status_code == 200
+            assert session.items.get(position=position).grade == 1
             sizes.append(len(revealed.content))
             if position < 3:
                 sizes.append(len(graded.content))
@@ -643,15 +684,17 @@ class TestHtmxFlow:
 
 class TestGradeStepQueries:
     def grade_step(self, client: Client, session: InterviewSession, budget_fixture: Any) -> int:
-        client.get(detail_url(session))
-        reveal(client, session, 0, headers=HTMX)
+        current_page(client, session)
+        assert reveal(client, session, 0, headers=HTMX).status_code == 200
         with budget_fixture(GRADE_STEP_BUDGET) as captured:
             response = grade(client, session, 0, 2, **HTMX)
-        assert "Question 2 of" in html(response)
+        assert response.status_code == 200
+        # The step moved on: the next item (a question or a follow-up) is live.
+        assert find_all(html(response), "form", action=item_url(session, 1, "reveal"))
         return len(captured)
 
     def test_it_runs_a_fixed_number_of_queries(
-        self, parsed_bank: ParsedBank, django_assert_max_num_queries
+        self, parsed_bank: ParsedBank, django_assert_max_num_queries, clock: Any
     ) -> None:
         newcomer = make_user("newcomer")
         tiny_bank = [make_question(number) for number in range(1001, 1004)]
@@ -776,7 +819,7 @@ class TestRefusals:
 
         response = client.post(item_url(session, 0, "grade"), {"grade": "0"}, follow=True)
 
-        assert response.redirect_chain == [(detail_url(session), 302)]
+        assert response.redirect_chain == [(page_url(session, 1), 302)]
         assert STALE_MESSAGE in messages_shown(html(response))
         assert "Question 2 of 3" in html(response)
         assert state() == before
@@ -835,7 +878,7 @@ class TestCsrf:
     def test_htmx_posts_with_the_token_from_hx_headers_succeed(
         self, guarded: Client, session: InterviewSession
     ) -> None:
-        page = html(guarded.get(detail_url(session)))
+        page = current_page(guarded, session)
         (body,) = find_all(page, "body")
         token = json.loads(body.attrs["hx-headers"])["X-CSRFToken"]
 
@@ -850,14 +893,14 @@ class TestCsrf:
     def test_plain_posts_with_the_forms_token_succeed(
         self, guarded: Client, session: InterviewSession
     ) -> None:
-        page = html(guarded.get(detail_url(session)))
+        page = current_page(guarded, session)
         (form,) = find_all(page, "form", action=item_url(session, 0, "reveal"))
         (field,) = find_all(form, "input", name="csrfmiddlewaretoken")
         token = field.attrs["value"]
 
         response = reveal(guarded, session, 0, notes="form", csrfmiddlewaretoken=token)
 
-        assert (response.status_code, response["Location"]) == (302, detail_url(session))
+        assert (response.status_code, response["Location"]) == (302, page_url(session, 0))
         assert session.items.get(position=0).revealed_at == T0
 
 
@@ -870,7 +913,7 @@ class TestEndInterview:
         page = html(client.get(detail_url(session) + "end/"))
 
         assert "End this interview now?" in page
-        assert "2 questions not yet graded will be recorded as skipped" in page
+        assert "2 questions not yet graded will be left unanswered" in page
         (form,) = find_all(page, "form", action=detail_url(session) + "end/")
         assert form.attrs["method"] == "post"
         session.refresh_from_db()
@@ -885,8 +928,9 @@ class TestEndInterview:
 
         assert response.redirect_chain == [(detail_url(session), 302)]
         page = html(response)
-        assert "Interview ended. Unanswered questions are recorded as skipped." in messages_shown(
-            page
+        assert (
+            "Interview ended. What you had not graded is left unanswered and not scored."
+            in messages_shown(page)
         )
         assert "Ended early" in page
         session.refresh_from_db()
@@ -971,7 +1015,8 @@ class TestSummary:
         response = client.post(detail_url(session) + "retry/", follow=True)
 
         assert InterviewSession.objects.count() == 1
-        assert "Nothing in that interview was graded Missed or Partial." in messages_shown(
-            html(response)
+        assert (
+            "Nothing in that interview is left to retry: no active question was graded Missed "
+            "or Partial." in messages_shown(html(response))
         )
         assert not find_all(html(response), "form", action=detail_url(session) + "retry/")

@@ -301,7 +301,7 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
     page.get_by_role("link", name="End interview").click()
     expect(page.get_by_role("heading", name="End this interview now?")).to_be_visible()
     expect(page.locator("main")).to_contain_text(
-        "3 questions not yet graded will be recorded as skipped"
+        "3 questions not yet graded will be left unanswered"
     )
     # The safe choice has the focus, so Enter alone never throws an interview away.
     expect(page.get_by_role("link", name="Keep going")).to_be_focused()
@@ -310,7 +310,7 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
 
     expect(page.get_by_role("heading", name="Interview summary", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(
-        "Interview ended. Unanswered questions are recorded as skipped."
+        "Interview ended. What you had not graded is left unanswered and not scored."
     )
     expect(page.locator(".meta-line")).to_contain_text("Ended early")
     session.refresh_from_db()
