@@ -44,7 +44,7 @@ class InterviewSession(models.Model):
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["user", "-started_at"], name="session_user_started"),
-            # Every page load looks for the user's open interviews (see abandon_stale_sessions).
+            # Every page load looks for the user's open interviews (services.settle_open_sessions).
             models.Index(
                 fields=["user"], condition=Q(status="in_progress"), name="session_user_open"
             ),

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from questions.models import Category, Question, Scenario
-from sessions import charts, progress, services
+from sessions import charts, export, progress, scoring, services
 from sessions.models import Grade, InterviewSession
 from tests.cast import T0, make_question, make_user, start_interview
 from tests.histories import LATE, Answer, play
@@ -63,8 +63,9 @@ class TestSessionsWithTotals:
 
         row = totals_of(session)
 
-        # 3 + 1 + 0 + 2 = 6 of 12 points; 20 + 90 + 45 + 90 s to reveal.
-        assert (row.points, row.asked, row.item_total, row.timed_out) == (6, 4, 4, 2)
+        # 3 + 1 + 0 + 2 = 6 of 12 points, all four graded; 20 + 90 + 45 + 90 s to reveal.
+        assert (row.points, row.asked, row.graded, row.unanswered) == (6, 4, 4, 0)
+        assert (row.item_total, row.timed_out) == (4, 2)
         assert row.time_taken == timedelta(seconds=245)
         assert row.score_percent == 50
         assert type(row.score_percent) is int
@@ -82,10 +83,13 @@ class TestSessionsWithTotals:
 
         row = totals_of(session)
 
-        # 2 + 1 = 3 of 9 points (three asked); the skipped third was never revealed.
-        assert (row.points, row.asked, row.item_total, row.timed_out) == (3, 3, 5, 0)
+        # Three asked, two graded; the third was shown and left unanswered (never revealed);
+        # the fourth and fifth were never shown, so they are neither asked nor unanswered.
+        assert (row.points, row.asked, row.graded, row.unanswered) == (3, 3, 2, 1)
+        assert (row.item_total, row.timed_out) == (5, 0)
         assert row.time_taken == timedelta(seconds=70)
-        assert row.score_percent == 33
+        # 2 + 1 = 3 of 6 points over the two graded: the unanswered one is not a zero.
+        assert row.score_percent == 50
 
     @pytest.mark.parametrize(
         ("grades", "percent"),
@@ -115,16 +119,46 @@ class TestSessionsWithTotals:
 
         row = totals_of(session)
 
-        assert (row.points, row.asked, row.item_total, row.timed_out) == (0, 0, 2, 0)
+        assert (row.points, row.asked, row.graded, row.unanswered) == (0, 0, 0, 0)
+        assert (row.item_total, row.timed_out) == (2, 0)
         assert row.score_percent is None
         assert row.time_taken is None
-        assert session.category_breakdown() == []
+        assert scoring.category_scores(session.items.all()) == []
+
+    def test_it_has_no_score_when_nothing_was_graded(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # Ended with the first question on screen ("Practise these", then ended at once): it
+        # was asked and left unanswered, which is no score at all rather than 0 %.
+        session = play(owner, pick(questions, 1, 2), [], end_early=True)
+
+        row = totals_of(session)
+
+        assert (row.points, row.asked, row.graded, row.unanswered) == (0, 1, 0, 1)
+        assert row.score_percent is None
+        assert [
+            (c.name, c.graded, c.unanswered, c.percent)
+            for c in scoring.category_scores(session.items.all())
+        ] == [("Fundamentals and Basics", 0, 1, None)]
+
+    def test_a_session_in_progress_is_scored_on_what_is_graded_so_far(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # Solid on question 1, question 2 on screen: asked, but neither graded nor unanswered
+        # while the interview is open.
+        session = play(owner, pick(questions, 1, 2, 3), [Answer(SOLID)])
+
+        row = totals_of(session)
+
+        assert row.status == InterviewSession.Status.IN_PROGRESS
+        assert (row.points, row.asked, row.graded, row.unanswered) == (2, 2, 1, 0)
+        assert row.score_percent == 67  # 2 of 3
 
     def test_it_breaks_the_score_down_by_category(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
         # Question 1: 3 points; 11: Partial after its clock ran out, 1 point; 2 is on screen
-        # when the interview is ended (asked, 0 of 3); 12 is never shown.
+        # when the interview is ended (asked, unanswered); 12 is never shown.
         session = play(
             owner,
             pick(questions, 1, 11, 2, 12),
@@ -134,13 +168,33 @@ class TestSessionsWithTotals:
 
         row = totals_of(session)
 
-        assert (row.points, row.asked, row.item_total, row.timed_out) == (4, 3, 4, 1)
-        assert row.max_points == 9
-        assert row.score_percent == 44  # 4 / 9
-        assert [(c.name, c.asked, c.points, c.percent) for c in session.category_breakdown()] == [
-            ("Fundamentals and Basics", 2, 3, 50),
-            ("Transformer Architecture", 1, 1, 33),
+        assert (row.points, row.asked, row.graded, row.unanswered) == (4, 3, 2, 1)
+        assert (row.item_total, row.timed_out) == (4, 1)
+        assert row.score_percent == 67  # 4 of 6: the unanswered question 2 is not a zero
+        breakdown = scoring.category_scores(session.items.all())
+        assert [(c.name, c.graded, c.points, c.unanswered, c.percent) for c in breakdown] == [
+            ("Fundamentals and Basics", 1, 3, 1, 100),
+            ("Transformer Architecture", 1, 1, 0, 33),
         ]
+
+    def test_a_category_with_only_unanswered_items_has_no_percentage(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # 1 and 2 graded; 11 on screen when the interview is ended; 12 never shown.
+        session = play(
+            owner,
+            pick(questions, 1, 2, 11, 12),
+            [Answer(EXCELLENT), Answer(PARTIAL)],
+            end_early=True,
+        )
+
+        breakdown = scoring.category_scores(session.items.all())
+
+        assert [(c.name, c.graded, c.points, c.unanswered, c.percent) for c in breakdown] == [
+            ("Fundamentals and Basics", 2, 4, 0, 67),  # 4 of 6
+            ("Transformer Architecture", 0, 0, 1, None),
+        ]
+        assert totals_of(session).score_percent == 67
 
     def test_it_lists_only_the_users_sessions_newest_first(
         self, owner: User, other_user: User, questions: dict[int, Question]
@@ -159,44 +213,58 @@ class TestScoreSeries:
     def history(
         self, owner: User, other_user: User, questions: dict[int, Question]
     ) -> list[InterviewSession]:
-        """Five sessions a day apart; only three have a score to chart."""
+        """Eight sessions a day apart; only the four closed ones with a graded item chart."""
         finished = play(
             owner, pick(questions, 1, 2), [Answer(EXCELLENT), Answer(MISSED)], at=T0
         )  # 3 / 6 = 50 %
         ended = play(
             owner, pick(questions, 3, 4, 5), [Answer(PARTIAL)], at=T0 + DAY, end_early=True
-        )  # two asked, 1 / 6 = 17 %
+        )  # two asked, one graded (the other unanswered): 1 / 3 = 33 %
         play(owner, pick(questions, 6, 7), [Answer(EXCELLENT)], at=T0 + 2 * DAY)  # in progress
         nothing_asked = start_interview(owner, pick(questions, 8), now=T0 + 3 * DAY)
         services.end_session(session=nothing_asked, now=T0 + 3 * DAY)
+        # Ended at once with its first question on screen: asked, nothing graded, no score.
+        play(owner, pick(questions, 14), [], at=T0 + 4 * DAY, end_early=True)
+        # Left open and ended as abandoned a day later: its graded item still counts.
+        abandoned = play(owner, pick(questions, 15, 16), [Answer(SOLID)], at=T0 + 5 * DAY)
+        services.end_session(
+            session=abandoned, now=T0 + 6 * DAY, status=InterviewSession.Status.ABANDONED
+        )  # 2 / 3 = 67 %
+        # Abandoned with nothing graded: no score, off the chart.
+        abandoned_unanswered = play(owner, pick(questions, 17), [], at=T0 + 6 * DAY)
+        services.show_current_item(session=abandoned_unanswered, now=T0 + 6 * DAY)
+        services.end_session(
+            session=abandoned_unanswered, now=T0 + 7 * DAY, status=InterviewSession.Status.ABANDONED
+        )
         best = play(
-            owner, pick(questions, 11, 12), [Answer(EXCELLENT), Answer(EXCELLENT)], at=T0 + 4 * DAY
+            owner, pick(questions, 11, 12), [Answer(EXCELLENT), Answer(EXCELLENT)], at=T0 + 7 * DAY
         )  # 100 %
-        play(other_user, pick(questions, 13), [Answer(SOLID)], at=T0 + 5 * DAY)
-        return [finished, ended, best]
+        play(other_user, pick(questions, 13), [Answer(SOLID)], at=T0 + 8 * DAY)
+        return [finished, ended, abandoned, best]
 
-    def test_it_charts_finished_and_ended_sessions_oldest_first(
+    def test_it_charts_closed_sessions_with_a_graded_item_oldest_first(
         self, owner: User, history: list[InterviewSession]
     ) -> None:
-        finished, ended, best = history
+        finished, ended, abandoned, best = history
 
         series = progress.score_series(owner)
 
         assert series == [
             progress.ScorePoint(finished.pk, T0, 50),
-            progress.ScorePoint(ended.pk, T0 + DAY, 17),
-            progress.ScorePoint(best.pk, T0 + 4 * DAY, 100),
+            progress.ScorePoint(ended.pk, T0 + DAY, 33),
+            progress.ScorePoint(abandoned.pk, T0 + 5 * DAY, 67),
+            progress.ScorePoint(best.pk, T0 + 7 * DAY, 100),
         ]
         assert all(type(point.percent) is int for point in series)
 
     def test_it_keeps_the_latest_sessions_up_to_the_limit(
         self, owner: User, history: list[InterviewSession]
     ) -> None:
-        _, ended, best = history
+        _, _, abandoned, best = history
 
         series = progress.score_series(owner, limit=2)
 
-        assert [point.session_id for point in series] == [ended.pk, best.pk]
+        assert [point.session_id for point in series] == [abandoned.pk, best.pk]
 
     def test_it_is_empty_for_a_newcomer(self, owner: User, history: list[InterviewSession]) -> None:
         assert progress.score_series(make_user("newcomer")) == []
@@ -211,7 +279,7 @@ class TestCategoryAverages:
             pick(questions, 1, 2, 11, 3, 12),
             [Answer(EXCELLENT), Answer(PARTIAL), Answer(SOLID), Answer(MISSED), Answer(SOLID)],
         )
-        # Question 13 is shown and then skipped: asked, but not graded, so not averaged.
+        # Question 13 is shown and then left unanswered: reported as such, not averaged.
         play(
             owner,
             pick(questions, 4, 11, 13),
@@ -223,14 +291,16 @@ class TestCategoryAverages:
 
         rows = progress.category_averages(owner)
 
-        # Fundamentals: 3 + 1 + 0 + 2 = 6 points over 4 items, 1.5 of 3 = 50 %.
-        # Transformers: 2 + 2 + 3 = 7 points over 3 items, 2.33 of 3 = 78 %.
-        assert [(row.name, row.graded, row.percent, row.band) for row in rows] == [
-            ("Fundamentals and Basics", 4, 50, "fair"),
-            ("Transformer Architecture", 3, 78, "strong"),
+        # Fundamentals: 3 + 1 + 0 + 2 = 6 points over 4 graded items, 6 of 12 = 50 %.
+        # Transformers: 2 + 2 + 3 = 7 points over 3 graded items, 7 of 9 = 78 % (not 7 of 12:
+        # the unanswered question 13 is counted apart). The other user's Missed count nowhere.
+        assert [
+            (row.name, row.graded, row.points, row.unanswered, row.percent, row.band)
+            for row in rows
+        ] == [
+            ("Fundamentals and Basics", 4, 6, 0, 50, "fair"),
+            ("Transformer Architecture", 3, 7, 1, 78, "strong"),
         ]
-        assert rows[0].average_points == pytest.approx(1.5)
-        assert rows[1].average_points == pytest.approx(7 / 3)
 
     def test_it_puts_the_weakest_category_first(
         self, owner: User, questions: dict[int, Question]
@@ -255,6 +325,32 @@ class TestCategoryAverages:
         # 3 points over 8 items: 12.5 %, the same figure the session's score rounds to.
         assert row.percent == totals_of(session).score_percent == 13
 
+    def test_it_agrees_with_the_summarys_breakdown(
+        self, owner: User, questions: dict[int, Question]
+    ) -> None:
+        # The summary's category table and the dashboard read the same rule: with one
+        # interview, they are the same figures (the dashboard leaving out nothing-graded rows).
+        session = play(
+            owner,
+            pick(questions, 11, 1, 2, 12, 13),
+            [Answer(PARTIAL), Answer(SOLID), Answer(EXCELLENT, seconds=LATE)],
+            end_early=True,
+        )
+
+        summary = scoring.category_scores(session.items.all())
+        dashboard = progress.category_averages(owner)
+
+        # Transformers: 1 of 3 graded, 12 unanswered; Fundamentals: 2 + 3 of 6.
+        assert summary == [
+            scoring.CategoryScore("Fundamentals and Basics", graded=2, points=5, unanswered=0),
+            scoring.CategoryScore("Transformer Architecture", graded=1, points=1, unanswered=1),
+        ]
+        assert dashboard == sorted(summary, key=lambda row: row.points / row.graded)
+        assert [(row.name, row.percent) for row in dashboard] == [
+            ("Transformer Architecture", 33),
+            ("Fundamentals and Basics", 83),
+        ]
+
     def test_it_is_empty_without_graded_items(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
@@ -263,7 +359,7 @@ class TestCategoryAverages:
         assert progress.category_averages(owner) == []
 
 
-class TestWeakestQuestions:
+class TestQuestionsToPractise:
     @pytest.fixture
     def history(self, owner: User, other_user: User, questions: dict[int, Question]) -> None:
         play(
@@ -279,7 +375,7 @@ class TestWeakestQuestions:
             ],
             at=T0,
         )
-        # Question 11 is on screen, unanswered, when this one is ended: it counts as skipped.
+        # Question 11 is on screen when this one is ended: its attempt counts as unanswered.
         play(
             owner,
             pick(questions, 3, 5, 13, 11, 6),
@@ -296,15 +392,15 @@ class TestWeakestQuestions:
         play(other_user, pick(questions, 4, 7), [Answer(MISSED, seconds=LATE), Answer(MISSED)])
 
     def test_it_ranks_by_last_grade_then_timeouts(self, owner: User, history: None) -> None:
-        weakest = progress.weakest_questions(owner)
+        weakest = progress.questions_to_practise(owner)
 
-        # Skipped (no grade) first; then Missed with two timeouts before Missed with none;
+        # Unanswered (no grade) first; then Missed with two timeouts before Missed with none;
         # Partial; then Solid, whose last answer ran out of time. Question 5 recovered to
         # Solid, 4 was Excellent (only the other user missed it), 12 was retired.
         assert [
             (q.number, q.last_grade, q.last_grade_label, q.timed_out, q.attempts) for q in weakest
         ] == [
-            (11, None, "Skipped", 0, 1),
+            (11, None, "Unanswered", 0, 1),
             (13, MISSED, "Missed", 2, 2),
             (1, MISSED, "Missed", 0, 1),
             (2, PARTIAL, "Partial", 1, 1),
@@ -313,7 +409,21 @@ class TestWeakestQuestions:
         assert weakest[0].title == "Question 11?"
 
     def test_it_stops_at_the_limit(self, owner: User, history: None) -> None:
-        assert [q.number for q in progress.weakest_questions(owner, limit=2)] == [11, 13]
+        assert [q.number for q in progress.questions_to_practise(owner, limit=2)] == [11, 13]
+
+    def test_by_default_it_lists_the_six_worst(self, owner: User, history: None) -> None:
+        # Two more weak questions make seven: the Solid-but-late question 3 falls off the end.
+        play(
+            owner,
+            [make_question(98), make_question(99)],
+            [Answer(MISSED), Answer(PARTIAL)],
+            at=T0 + 3 * DAY,
+        )
+
+        listed = [q.number for q in progress.questions_to_practise(owner)]
+
+        assert progress.PRACTISE_LIMIT == 6
+        assert listed == [11, 13, 1, 98, 2, 99]
 
     def test_a_partial_answer_in_time_is_still_weak(
         self, owner: User, questions: dict[int, Question]
@@ -321,7 +431,7 @@ class TestWeakestQuestions:
         # On time, so only the grade can keep question 1 on the list; Solid on time drops out.
         play(owner, pick(questions, 1, 2), [Answer(PARTIAL), Answer(SOLID)])
 
-        weakest = progress.weakest_questions(owner)
+        weakest = progress.questions_to_practise(owner)
 
         assert [(q.number, q.last_grade, q.timed_out) for q in weakest] == [(1, PARTIAL, 0)]
 
@@ -333,14 +443,14 @@ class TestWeakestQuestions:
             pick(questions, 1, 2),
             [Answer(MISSED, seconds=LATE), Answer(PARTIAL, seconds=LATE)],
         )
-        assert [q.number for q in progress.weakest_questions(owner)] == [1, 2]
+        assert [q.number for q in progress.questions_to_practise(owner)] == [1, 2]
 
         play(owner, pick(questions, 1), [Answer(SOLID, seconds=20)], at=T0 + DAY)
 
         # Missed and out of time before; Solid and in time since.
-        assert [q.number for q in progress.weakest_questions(owner)] == [2]
+        assert [q.number for q in progress.questions_to_practise(owner)] == [2]
 
-    def test_the_question_being_asked_now_is_not_counted_as_skipped(
+    def test_the_question_being_asked_now_is_not_counted_as_unanswered(
         self, owner: User, questions: dict[int, Question]
     ) -> None:
         play(owner, pick(questions, 1, 2), [Answer(EXCELLENT), Answer(MISSED)])
@@ -348,7 +458,7 @@ class TestWeakestQuestions:
         session = start_interview(owner, pick(questions, 1), now=T0 + DAY)
         services.show_current_item(session=session, now=T0 + DAY)
 
-        weakest = progress.weakest_questions(owner)
+        weakest = progress.questions_to_practise(owner)
 
         assert [(q.number, q.last_grade_label, q.attempts) for q in weakest] == [(2, "Missed", 1)]
 
@@ -358,7 +468,7 @@ class TestWeakestQuestions:
         play(owner, pick(questions, 1, 2), [Answer(SOLID), Answer(EXCELLENT)])
         play(other_user, pick(questions, 1, 2), [Answer(MISSED), Answer(MISSED)])
 
-        assert progress.weakest_questions(owner) == []
+        assert progress.questions_to_practise(owner) == []
 
 
 class TestQuestionAttempts:
@@ -387,7 +497,7 @@ class TestQuestionAttempts:
             (a.session_id, a.started_at, a.grade_label, a.time_taken, a.timed_out, a.skipped)
             for a in attempts
         ] == [
-            (third.pk, T0 + 2 * DAY, "Skipped", None, False, True),
+            (third.pk, T0 + 2 * DAY, "Unanswered", None, False, True),
             (second.pk, T0 + DAY, "Partial", timedelta(seconds=LATE), True, False),
             (first.pk, T0, "Missed", timedelta(seconds=30), False, False),
         ]
@@ -461,12 +571,15 @@ class TestCharts:
 
     def test_bars_are_as_wide_as_the_percent_and_never_invisible(self) -> None:
         rows = [
-            progress.CategoryAverage("Nothing right", graded=2, points=0),  # 0 %
-            progress.CategoryAverage("Half", graded=2, points=3),  # 3 of 6: 50 %
-            progress.CategoryAverage("All right", graded=1, points=3),  # 100 %
+            scoring.CategoryScore("Nothing right", graded=2, points=0),  # 0 %
+            scoring.CategoryScore("Half", graded=2, points=3),  # 3 of 6: 50 %
+            scoring.CategoryScore("All right", graded=1, points=3),  # 100 %
+            # Unanswered items never widen a bar: 3 of 6 over the two graded.
+            scoring.CategoryScore("Half, some unanswered", graded=2, points=3, unanswered=4),
         ]
 
-        assert [row.bar_width for row in rows] == [1, 50, 100]
+        assert [row.bar_width for row in rows] == [1, 50, 100, 50]
+        assert [row.band for row in rows] == ["weak", "fair", "strong", "fair"]
 
 
 class TestHistoryCsv:
@@ -478,7 +591,7 @@ class TestHistoryCsv:
 
     @staticmethod
     def rows(user: User) -> list[list[str]]:
-        return list(csv.reader(io.StringIO("".join(progress.history_csv_lines(user)))))
+        return list(csv.reader(io.StringIO("".join(export.history_csv_lines(user)))))
 
     def test_it_writes_one_row_per_item_with_its_values(
         self, owner: User, questions: dict[int, Question]
@@ -495,7 +608,7 @@ class TestHistoryCsv:
 
         header, *rows = self.rows(owner)
 
-        assert header == self.HEADER
+        assert header == self.HEADER == export.CSV_HEADER
         assert len(rows) == 5
         s1, s2 = str(finished.pk), str(ended.pk)
         day0, day1 = "2025-03-01T09:00", "2025-03-02T09:00"
@@ -514,14 +627,15 @@ class TestHistoryCsv:
             s2, f"{day1}:00+00:00", "timed", "ended_early", "1", "question", "Bank question 2",
             "Fundamentals and Basics", "2", "Solid", "2", "no", "no",
         ]  # fmt: skip
-        # The second was on screen when the interview ended; the third was never shown.
+        # The second was on screen when the interview ended (unanswered); the third was never
+        # shown (not asked). Both are recorded as skipped, neither has points.
         assert rows[3][4:] == [
-            "2", "question", "Bank question 3", "Fundamentals and Basics", "3", "Skipped", "", "no",
-            "yes", f"{day1}:45+00:00", "", "", "", "",
+            "2", "question", "Bank question 3", "Fundamentals and Basics", "3", "Unanswered", "",
+            "no", "yes", f"{day1}:45+00:00", "", "", "", "",
         ]  # fmt: skip
         assert rows[4][4:] == [
-            "3", "question", "Bank question 4", "Fundamentals and Basics", "4", "Skipped", "", "no",
-            "yes", "", "", "", "", "",
+            "3", "question", "Bank question 4", "Fundamentals and Basics", "4", "Not asked", "",
+            "no", "yes", "", "", "", "", "",
         ]  # fmt: skip
 
     @pytest.mark.parametrize(
