@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from sessions import services
+from sessions.models import InterviewSession
 
 
 class OpenInterviewMiddleware:
@@ -38,3 +39,12 @@ class OpenInterviewMiddleware:
                     " as abandoned. Its graded questions still count.",
                 )
         return self.get_response(request)
+
+
+def open_interview(request: HttpRequest) -> InterviewSession | None:
+    """The signed-in user's interview in progress, as the middleware found it for this request
+    (HTMX requests, which it skips, settle it here on first use)."""
+    if not hasattr(request, "open_interview"):
+        now = timezone.now()
+        request.open_interview = services.settle_open_sessions(user=request.user, now=now)[0]  # type: ignore[attr-defined]
+    return request.open_interview  # type: ignore[attr-defined,no-any-return]

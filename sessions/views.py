@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from questions.models import Question
 from sessions import charts, export, progress, scoring, services
 from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
+from sessions.middleware import open_interview
 from sessions.models import InterviewSession, Item
 from sessions.scoring import GRADE_DESCRIPTIONS, Grade
 
@@ -126,7 +127,7 @@ def _replacing_open_interview(request: HttpRequest) -> HttpResponse | None:
     The answer comes back as the same POST plus `end_open=<id>`; only that interview is ended,
     so a confirmation from a stale page cannot end one opened since.
     """
-    open_session = services.settle_open_sessions(user=request.user, now=timezone.now())[0]
+    open_session = open_interview(request)
     if open_session is None:
         return None
     if request.POST.get("end_open") == str(open_session.pk):
@@ -171,7 +172,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     context = {
         "form": form,
-        "open_session": getattr(request, "open_interview", None),
+        "open_session": open_interview(request),
         "length": _interview_length(form),
     }
     return render(request, "sessions/session_new.html", context, status=status)
@@ -480,9 +481,9 @@ def question_attempts(request: HttpRequest, number: int) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The signed-in home page: progress at a glance and what to practise next."""
     user = request.user
-    # OpenInterviewMiddleware found the open interview (offered on its own); "recent" lists the
-    # ones that are over.
-    in_progress = getattr(request, "open_interview", None)
+    # The open interview is offered on its own (OpenInterviewMiddleware found it); "recent" lists
+    # the ones that are over.
+    in_progress = open_interview(request)
     recent = progress.sessions_with_totals(user).exclude(
         status=InterviewSession.Status.IN_PROGRESS
     )[:RECENT_SESSIONS]
