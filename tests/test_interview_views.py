@@ -25,6 +25,7 @@ from tests.cast import (
     HTMX,
     LIMIT,
     T0,
+    html,
     logged_in,
     make_other_user,
     make_question,
@@ -81,10 +82,6 @@ def grade(
 
 
 # Reading pages.
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
 def messages_shown(markup: str) -> list[str]:
     return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
 

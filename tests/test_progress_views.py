@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
@@ -24,7 +23,7 @@ from pytest_django.fixtures import Settings
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import HTMX, T0, logged_in
+from tests.cast import HTMX, T0, count_queries, logged_in, messages_of
 from tests.dom import Node, form_data, parse
 from tests.histories import LATE, Answer, bulk_history, play
 
@@ -128,10 +127,6 @@ def row_links(table: Node) -> list[str]:
 
 def summary_url(session: InterviewSession) -> str:
     return f"/interviews/{session.pk}/summary/"
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def csv_rows(response: StreamingHttpResponse) -> list[list[str]]:
@@ -883,17 +878,6 @@ BUDGETS = {
     ATTEMPTS_URL.format(5): 4,  # the question, its attempts
     CSV_URL: 3,  # one streamed query for every item
 }
-
-
-def count_queries(
-    client: Client, url: str, assert_max_queries: DjangoAssertNumQueries, budget: int
-) -> int:
-    with assert_max_queries(budget) as captured:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        if response.streaming:
-            b"".join(response.streaming_content)  # a streamed body queries as it is read
-    return len(captured.captured_queries)
 
 
 def test_the_pages_run_a_fixed_number_of_queries(

@@ -21,7 +21,7 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession, Item
 from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, log_in
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -101,12 +101,6 @@ def mark_document(page: Page) -> None:
 
 def is_same_document(page: Page) -> bool:
     return page.evaluate("() => window.__sameDocument === true")
-
-
-def assert_fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else DESKTOP
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
 
 
 def answer_by_keyboard(page: Page, notes: str, key: str) -> None:
