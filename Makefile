@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench clean
+.PHONY: help run serve test lint format bench mutate clean
 
 help:
 	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test   install test tools, run ruff, the migrations check and the whole test suite"
 	@echo "make serve  production mode: collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY)"
 	@echo "make bench  load benchmark against gunicorn + PostgreSQL (see docs/performance.md)"
+	@echo "make mutate mutation testing (mutmut) of the interview services, scoring and Markdown"
 	@echo "make format apply ruff's fixes and formatting"
 
 # Each stamp file records that the venv holds what pyproject.toml asks for.
@@ -66,5 +67,16 @@ test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+$(VENV)/.installed-mutate: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev,mutate]"
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed-app
+
+# Not part of `make test`: it reruns the covering tests once per mutant (a few minutes).
+# One worker, because the SQLite test database is a single file every run shares.
+mutate: export DJANGO_SECRET_KEY ?= insecure-key-for-tests-only
+mutate: $(VENV)/.installed-mutate
+	$(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts mutants

@@ -17,8 +17,11 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.messages import get_messages
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from questions.models import Category, Question
 from sessions import services
@@ -88,6 +91,31 @@ def logged_in(user: User, **client_options: object) -> Client:
 
 def anonymous(**client_options: object) -> Client:
     return Client(**client_options)
+
+
+def html(response: HttpResponse) -> str:
+    return response.content.decode()
+
+
+def count_queries(
+    client: Client,
+    url: str,
+    assert_max_queries: DjangoAssertNumQueries,
+    budget: int,
+    **headers: str,
+) -> int:
+    """The queries a GET of `url` runs, failing past `budget` (the body read, if streamed)."""
+    with assert_max_queries(budget) as captured:
+        response = client.get(url, **headers)
+        assert response.status_code == 200, url
+        if response.streaming:
+            b"".join(response.streaming_content)  # a streamed body queries as it is read
+    return len(captured.captured_queries)
+
+
+def messages_of(response: HttpResponse) -> list[str]:
+    """The messages the request left for the next page, as the user reads them."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 # The props.

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 
-from tests.cast import PASSWORD, anonymous, logged_in
+from tests.cast import PASSWORD, anonymous, html, logged_in
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +19,6 @@ PASSWORD_URL = "/accounts/password/"
 
 
 # Reading pages.
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
 def errors(markup: str) -> list[str]:
     """Every form error shown on the page, field and non-field."""
     return [li.words for ul in find_all(markup, "ul", cls="errorlist") for li in ul.elements]

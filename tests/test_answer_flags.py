@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test.client import Client
@@ -22,6 +21,7 @@ from tests.cast import (
     make_other_user,
     make_question,
     make_user,
+    messages_of,
     start_interview,
 )
 from tests.dom import Node, parse
@@ -51,10 +51,6 @@ def flag(client: Client, number: int = 121, *, htmx: bool = False, **data: str) 
     values = {"reason": "wrong", "comment": "The second paragraph contradicts the first."}
     values.update(data)
     return client.post(FLAG_URL.format(number), values, **(HTMX if htmx else {}))
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def fragment(response: HttpResponse) -> Node:

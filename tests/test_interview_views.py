@@ -25,6 +25,7 @@ from tests.cast import (
     HTMX,
     LIMIT,
     T0,
+    html,
     logged_in,
     make_other_user,
     make_question,
@@ -86,10 +87,6 @@ def grade(
 
 
 # Reading pages.
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
 def current_page(client: Client, session: InterviewSession) -> str:
     """The interview as a reload shows it: its address leads to the current item's own page."""
     response = client.get(detail_url(session))

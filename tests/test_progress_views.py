@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
@@ -24,7 +23,7 @@ from time_machine import TimeMachineFixture
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import HTMX, T0, logged_in
+from tests.cast import HTMX, T0, count_queries, logged_in, messages_of
 from tests.dom import Node, form_data, parse
 from tests.histories import LATE, Answer, bulk_history, play
 
@@ -141,10 +140,6 @@ def row_links(table: Node) -> list[str]:
 
 def summary_url(session: InterviewSession) -> str:
     return f"/interviews/{session.pk}/summary/"
-
-
-def messages_of(response: HttpResponse) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def csv_rows(response: StreamingHttpResponse) -> list[list[str]]:
@@ -959,21 +954,6 @@ BUDGETS = {
     CSV_URL: 4,  # open interview, then one streamed query for every item
 }
 ATTEMPTS_REGION_BUDGET = 4  # fetched by HTMX, as the question page does: no middleware query
-
-
-def count_queries(
-    client: Client,
-    url: str,
-    assert_max_queries: DjangoAssertNumQueries,
-    budget: int,
-    **headers: str,
-) -> int:
-    with assert_max_queries(budget) as captured:
-        response = client.get(url, **headers)
-        assert response.status_code == 200, url
-        if response.streaming:
-            b"".join(response.streaming_content)  # a streamed body queries as it is read
-    return len(captured.captured_queries)
 
 
 def test_the_pages_run_a_fixed_number_of_queries(

@@ -13,7 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 from questions.bank import ParsedBank
 from questions.importing import import_bank
 from questions.models import Category, Question
-from tests.cast import make_question, make_user
+from tests.cast import count_queries, make_question, make_user
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +40,6 @@ def ten_questions() -> None:
     ]
     for number in range(1, 11):
         make_question(number, category=categories[number % 3])
-
-
-def count_queries(
-    client: Client, url: str, assert_max_queries: DjangoAssertNumQueries, budget: int
-) -> int:
-    with assert_max_queries(budget) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 class TestHome:

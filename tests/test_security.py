@@ -14,7 +14,7 @@ import secrets
 import string
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -31,23 +31,18 @@ from django.utils import timezone
 from interview_prep import settings as project_settings
 from interview_prep import urls as project_urls
 from sessions.models import InterviewSession, Item
-from tests.cast import PASSWORD, logged_in, make_question, make_user, start_interview
+from tests.cast import PASSWORD, T0, html, logged_in, make_question, make_user, start_interview
 from tests.dom import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN_URL = "/accounts/login/"
 LOCKOUT_TEXT = "Too many failed log-in attempts"
-T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SUBPROCESS_TIMEOUT = 60
 
 
 # Reading responses.
 def tags(markup: str, name: str) -> list[dict[str, str | None]]:
     return [node.attrs for node in parse(markup).find_all(name)]
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
 
 
 def policy(response: HttpResponse) -> dict[str, list[str]]:

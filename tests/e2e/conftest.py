@@ -179,6 +179,13 @@ def width(request: pytest.FixtureRequest) -> int:
     return request.param
 
 
+def assert_fits(page: Page) -> None:
+    """The page scrolls vertically only: nothing sticks out of the viewport's width."""
+    width = page.viewport_size["width"] if page.viewport_size else DESKTOP
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
+
+
 def log_in(page: Page, username: str = "candidate") -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)

@@ -2,13 +2,18 @@
 
 The pool is cut down to questions 1–3 (each has one scenario follow-up), so a 3-question
 interview with follow-ups always asks question, follow-up, question, follow-up, question,
-follow-up, in a random question order. The server's clock is real: the time limit is lowered to
-a few seconds so one item can run out while the test waits for it with `expect`.
+follow-up, in a random question order. The progress line counts questions only ("Question 1 of
+3 · follow-up 1 of 1"), and every item has its own address, `/interviews/<id>/items/<position>/`.
+The server's clock is real: the time limit is lowered to a few seconds so one item can run out
+while the test waits for it with `expect`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from fractions import Fraction
+from math import floor
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,7 +26,7 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession, Item
 from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, log_in
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +35,7 @@ POOL = (1, 2, 3)
 SHORT_LIMIT = 5
 LONG_LIMIT = 120
 CLOCK_SLACK_MS = 10_000
+GRADE_KEYS = {"1": "Missed", "2": "Partial", "3": "Solid", "4": "Excellent"}
 
 
 @pytest.fixture
@@ -74,8 +80,11 @@ def start_interview(
         assert_fits(page)
         screenshot(page, "0-new-interview")
     page.get_by_role("button", name="Start interview").click()
-    expect(page).to_have_url(re.compile(r"/interviews/\d+/$"))
-    return InterviewSession.objects.latest("started_at")
+    # The interview's address leads to the address of its first item.
+    expect(page).to_have_url(re.compile(r"/interviews/\d+/items/0/$"))
+    session = InterviewSession.objects.latest("started_at")
+    assert page.url.endswith(session.item_url(0))
+    return session
 
 
 def notes_box(page: Page) -> Locator:
@@ -88,6 +97,31 @@ def model_answer(page: Page) -> Locator:
 
 def progress(page: Page) -> Locator:
     return page.locator(".progress-label")
+
+
+def place(page: Page) -> Locator:
+    """The progress line's own words ("Question 1 of 3 · follow-up 1 of 1"), without the tags."""
+    return progress(page).locator("span").first
+
+
+def heading(page: Page) -> Locator:
+    return page.locator("#item-heading")
+
+
+def undo_bar(page: Page) -> Locator:
+    return page.locator("[data-undo-form]")
+
+
+def places(questions: int) -> list[str]:
+    """What the progress line reads at each item when every question has one follow-up."""
+    return [
+        text
+        for number in range(1, questions + 1)
+        for text in (
+            f"Question {number} of {questions}",
+            f"Question {number} of {questions} · follow-up 1 of 1",
+        )
+    ]
 
 
 def remaining_ms(page: Page) -> int:
@@ -103,16 +137,14 @@ def is_same_document(page: Page) -> bool:
     return page.evaluate("() => window.__sameDocument === true")
 
 
-def assert_fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else DESKTOP
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
-
-
 def answer_by_keyboard(page: Page, notes: str, key: str) -> None:
-    """Type, Ctrl+Enter to reveal, a digit to grade: the keyboard-only path through an item."""
-    expect(notes_box(page)).to_be_focused()
+    """Type, Ctrl+Enter to reveal, a digit to grade: the keyboard-only path through an item
+    that follows a grade. The focus waits on the heading (so Z could undo); the first character
+    typed moves it into the notes box and is not lost."""
+    expect(heading(page)).to_be_focused()
     page.keyboard.type(notes)
+    expect(notes_box(page)).to_be_focused()
+    expect(notes_box(page)).to_have_value(notes)
     page.keyboard.press("Control+Enter")
     expect(model_answer(page)).to_be_focused()
     page.keyboard.press(key)
@@ -122,18 +154,39 @@ def items_of(session: InterviewSession) -> list[Item]:
     return list(session.items.order_by("position"))
 
 
+def whole_minutes_or_seconds(value: timedelta) -> str:
+    """A duration the way the summary prints it ("42 s", "3 min 05 s", "2 min")."""
+    minutes, seconds = divmod(round(value.total_seconds()), 60)
+    if not minutes:
+        return f"{seconds} s"
+    return f"{minutes} min {seconds:02d} s" if seconds else f"{minutes} min"
+
+
 def check_summary_against_database(page: Page, session: InterviewSession) -> None:
-    """Every number on the summary is the one the items in the database add up to."""
+    """Every number on the summary is the one the items in the database add up to.
+
+    The score is points ÷ (3 × graded items), halves rounded up; items shown but never graded
+    are counted apart as unanswered, not as zeros.
+    """
     items = items_of(session)
-    asked = [item for item in items if item.shown_at is not None]
-    points = sum(item.grade or 0 for item in items)
+    graded = [item for item in items if item.grade is not None]
+    unanswered = [item for item in items if item.shown_at is not None and item.grade is None]
+    points = sum(item.grade for item in graded)
     timed_out = sum(item.timed_out for item in items)
-    percent = round(100 * points / (3 * len(asked)))
+    assert graded, "a summary without a graded item has no score to check"
+    percent = floor(Fraction(100 * points, 3 * len(graded)) + Fraction(1, 2))
     expect(page.get_by_test_id("score")).to_have_text(f"{percent}%")
-    expect(page.locator(".stats")).to_contain_text(f"Score ({points} of {3 * len(asked)} points)")
-    expect(page.get_by_test_id("asked")).to_have_text(str(len(asked)))
-    expect(page.locator(".stats")).to_contain_text(f"Asked of {len(items)}")
+    expect(page.locator(".stats")).to_contain_text(
+        f"Score ({points} of {3 * len(graded)} points)"
+    )
+    expect(page.get_by_test_id("graded")).to_have_text(str(len(graded)))
+    expect(page.locator(".stats")).to_contain_text(f"Graded of {len(items)}")
+    expect(page.get_by_test_id("unanswered")).to_have_text(str(len(unanswered)))
     expect(page.get_by_test_id("timed-out")).to_have_text(str(timed_out))
+    total = sum(
+        (item.revealed_at - item.shown_at for item in items if item.revealed_at), timedelta()
+    )
+    expect(page.get_by_test_id("total-time")).to_have_text(whole_minutes_or_seconds(total))
 
     cards = page.locator(".item-card")
     expect(cards).to_have_count(len(items))
@@ -180,7 +233,9 @@ def test_a_new_candidate_finishes_a_timed_interview_from_the_keyboard(
     assert session.items.count() == 6  # three questions, each followed by its scenario
 
     # 1. A question, answered with the keyboard only: type, Ctrl+Enter, 2 (Partial).
-    expect(progress(page)).to_contain_text("Question 1 of 6")
+    # The progress line counts the three questions, not the six items.
+    expect(place(page)).to_have_text("Question 1 of 3")
+    expect(undo_bar(page)).to_have_count(0)  # nothing graded yet, nothing to undo
     expect(page.locator("[data-timer]")).to_be_visible()
     expect(notes_box(page)).to_be_focused()
     screenshot(page, "1-question")
@@ -193,20 +248,27 @@ def test_a_new_candidate_finishes_a_timed_interview_from_the_keyboard(
     screenshot(page, "2-revealed")
     page.keyboard.press("2")
 
-    # 2. Its follow-up scenario comes next, swapped in place with the focus on the notes box.
-    expect(progress(page)).to_contain_text("Question 2 of 6")
+    # 2. Its follow-up scenario comes next, swapped in place at its own address, under a bar
+    # that says what was recorded and offers Undo; the focus waits on the heading.
+    expect(place(page)).to_have_text("Question 1 of 3 · follow-up 1 of 1")
     assert is_same_document(page), "grading reloaded the page instead of swapping the item"
+    expect(page).to_have_url(f"{live_server.url}{session.item_url(1)}")
     expect(progress(page).get_by_text("Follow-up scenario", exact=True)).to_be_visible()
     first, follow_up = items_of(session)[:2]
-    expect(page.locator("#item-heading .eyebrow")).to_have_text(
+    expect(undo_bar(page).get_by_role("status")).to_have_text(f"Recorded Partial for {first.label}.")
+    expect(undo_bar(page).get_by_role("button", name=re.compile(r"^Undo"))).to_be_visible()
+    expect(heading(page).locator(".eyebrow")).to_have_text(
         f"Follow-up scenario {follow_up.scenario.label}"
     )
     assert follow_up.question_id == first.question_id
+    # The follow-up repeats the title of the question it follows.
+    expect(heading(page).locator(".item-parent")).to_have_text(first.prompt)
     expect(page.locator("#item-prompt")).to_contain_text(follow_up.prompt[:40])
-    expect(notes_box(page)).to_be_focused()
+    expect(heading(page)).to_be_focused()
     screenshot(page, "3-follow-up")
 
-    # It runs out of time: the page reveals by itself and keeps what was typed.
+    # It runs out of time: the page reveals by itself and keeps what was typed, first character
+    # included (typing from the heading moves the focus into the notes box).
     page.keyboard.type("Few-shot prompting with the sample descriptions")
     expect(page.locator(".result-meta").get_by_text("Time's up")).to_be_visible(
         timeout=SHORT_LIMIT * 1000 + CLOCK_SLACK_MS
@@ -219,18 +281,25 @@ def test_a_new_candidate_finishes_a_timed_interview_from_the_keyboard(
     screenshot(page, "4-times-up")
     page.keyboard.press("3")  # Solid
 
-    # 3–6. The rest, all by keyboard.
-    for number, (notes, key) in enumerate(
+    # 3–6. The rest, all by keyboard; each item's bar names the grade just given.
+    previous_grade = "Solid"
+    for position, (notes, key) in enumerate(
         [
             ("VAEs, GANs, diffusion, autoregressive.", "4"),
             ("A scenario I could not answer.", "1"),
             ("Discriminative models learn p(y|x).", "3"),
             ("Generative for drafting replies, discriminative for routing.", "4"),
         ],
-        start=3,
+        start=2,
     ):
-        expect(progress(page)).to_contain_text(f"Question {number} of 6")
+        expect(place(page)).to_have_text(places(3)[position])
+        expect(page).to_have_url(f"{live_server.url}{session.item_url(position)}")
+        previous_label = items_of(session)[position - 1].label
+        expect(undo_bar(page).get_by_role("status")).to_have_text(
+            f"Recorded {previous_grade} for {previous_label}."
+        )
         answer_by_keyboard(page, notes, key)
+        previous_grade = GRADE_KEYS[key]
 
     # The last grade leaves for the summary.
     expect(page.get_by_role("heading", name="Interview summary", level=1)).to_be_visible()
@@ -250,10 +319,11 @@ def test_a_new_candidate_finishes_a_timed_interview_from_the_keyboard(
     assert items[1].notes == "Few-shot prompting with the sample descriptions"
     assert all(item.kind == "scenario" for item in items[1::2])
     check_summary_against_database(page, session)
-    # 1 + 2 + 3 + 0 + 2 + 3 = 11 of 18 points.
+    # 1 + 2 + 3 + 0 + 2 + 3 = 11 of 18 points, six graded, none unanswered.
     expect(page.get_by_test_id("score")).to_have_text("61%")
     expect(page.get_by_test_id("timed-out")).to_have_text("1")
-    expect(page.get_by_test_id("asked")).to_have_text("6")
+    expect(page.get_by_test_id("graded")).to_have_text("6")
+    expect(page.get_by_test_id("unanswered")).to_have_text("0")
     expect(page.locator(".item-card").nth(1).locator(".badge-danger")).to_have_text("Time's up")
     screenshot(page, "5-summary")
     problems.assert_none()
@@ -284,6 +354,7 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
     page.reload()
     expect(notes_box(page)).to_have_value("Attention lets every token look at every other.")
     assert not is_same_document(page)
+    expect(page).to_have_url(f"{live_server.url}{session.item_url(0)}")
     after = remaining_ms(page)
     assert 0 < after < before <= 60_000
     assert items_of(session)[0].deadline_at == deadline
@@ -295,7 +366,12 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
     page.get_by_role("button", name=re.compile(r"^Solid ")).click()
 
     # The follow-up: end the interview here, through the confirmation page.
-    expect(progress(page)).to_contain_text("Question 2 of 4")
+    expect(place(page)).to_have_text("Question 1 of 2 · follow-up 1 of 1")
+    expect(page).to_have_url(f"{live_server.url}{session.item_url(1)}")
+    # The interview's own address leads to the item being asked.
+    page.goto(session.get_absolute_url())
+    expect(page).to_have_url(f"{live_server.url}{session.item_url(1)}")
+    expect(place(page)).to_have_text("Question 1 of 2 · follow-up 1 of 1")
     # Leaving at once, before the pause that saves notes: they are saved on the way out.
     notes_box(page).fill("Half an answer")
     page.get_by_role("link", name="End interview").click()
@@ -309,6 +385,8 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
     page.get_by_role("button", name="End interview").click()
 
     expect(page.get_by_role("heading", name="Interview summary", level=1)).to_be_visible()
+    # A closed interview's own address is its summary.
+    expect(page).to_have_url(f"{live_server.url}{session.get_absolute_url()}")
     expect(page.get_by_role("status")).to_have_text(
         "Interview ended. What you had not graded is left unanswered and not scored."
     )
@@ -321,10 +399,14 @@ def test_a_reload_keeps_the_clock_and_the_notes_and_ending_early_needs_confirmin
     assert items[1].shown_at is not None and items[2].shown_at is None
     assert items[1].notes == "Half an answer"
     check_summary_against_database(page, session)
-    # Two items were asked (the follow-up counts, ungraded), 2 of 6 points.
-    expect(page.get_by_test_id("score")).to_have_text("33%")
-    expect(page.get_by_test_id("asked")).to_have_text("2")
+    # One item graded, 2 of 3 points; the follow-up was shown but never graded, so it is
+    # unanswered (counted apart, not a zero), and the last two were never asked.
+    expect(page.get_by_test_id("score")).to_have_text("67%")
+    expect(page.get_by_test_id("graded")).to_have_text("1")
+    expect(page.get_by_test_id("unanswered")).to_have_text("1")
     expect(page.get_by_test_id("timed-out")).to_have_text("0")
+    pills = page.locator(".item-card .grade-pill")
+    expect(pills).to_have_text(["Solid", "Unanswered", "Not asked", "Not asked"])
     expect(page.locator(".item-card").nth(3)).to_contain_text("Not asked.")
     screenshot(page, "3-summary-ended-early")
     problems.assert_none()
@@ -340,21 +422,31 @@ def test_an_interview_can_be_finished_without_javascript(
     page = problems.watch(new_context(java_script_enabled=False)).new_page()
     log_in(page)
     session = start_interview(page, questions=2, seconds=60)
-    url = page.url
+    items = items_of(session)
 
-    for number, grade in enumerate(["Excellent", "Partial", "Missed", "Solid"], start=1):
-        expect(progress(page)).to_contain_text(f"Question {number} of 4")
+    grade_names = ["Excellent", "Partial", "Missed", "Solid"]
+    for position, grade in enumerate(grade_names):
+        number = position + 1
+        # Every post redirects to the address of the item it leaves the candidate on.
+        expect(page).to_have_url(f"{live_server.url}{session.item_url(position)}")
+        expect(place(page)).to_have_text(places(2)[position])
+        if position:
+            expect(undo_bar(page).get_by_role("status")).to_have_text(
+                f"Recorded {grade_names[position - 1]} for {items[position - 1].label}."
+            )
         # Without the script the clock is shown as the limit, not counted down.
         expect(page.locator("[data-timer-value]")).to_have_text("60s")
         notes_box(page).fill(f"Plain notes {number}")
         page.get_by_role("button", name="Reveal answer").click()
+        expect(page).to_have_url(f"{live_server.url}{session.item_url(position)}")
         expect(model_answer(page)).to_be_visible()
         expect(page.locator(".compare-notes")).to_contain_text(f"Plain notes {number}")
         if number == 1:
             screenshot(page, "1-revealed")
         page.get_by_role("button", name=re.compile(rf"^{grade} ")).click()
-        expect(page).to_have_url(url)  # every post redirects back to the interview
 
+    # The last grade leads to the interview's own address, now its summary.
+    expect(page).to_have_url(f"{live_server.url}{session.get_absolute_url()}")
     expect(page.get_by_role("heading", name="Interview summary", level=1)).to_be_visible()
     items = items_of(session)
     grades = [Grade.EXCELLENT, Grade.PARTIAL, Grade.MISSED, Grade.SOLID]
@@ -405,7 +497,10 @@ def test_the_interview_pages_hold_together_in_dark_mode_and_on_a_phone(
     screenshot(page, "3-grade-focused")
     page.keyboard.press("Enter")
 
+    expect(place(page)).to_have_text("Question 1 of 2 · follow-up 1 of 1")
     expect(progress(page).get_by_text("Follow-up scenario", exact=True)).to_be_visible()
+    expect(undo_bar(page).get_by_role("status")).to_have_text(re.compile(r"^Recorded Solid for "))
+    expect(heading(page).locator(".item-parent")).to_be_visible()
     assert_fits(page)
     screenshot(page, "4-follow-up")
     for key in ("2", "4", "1"):

@@ -21,7 +21,7 @@ from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, InterviewSession
 from tests.cast import make_user
-from tests.e2e.conftest import DESKTOP, BrowserProblems, Screenshot, log_in
+from tests.e2e.conftest import BrowserProblems, Screenshot, assert_fits, log_in
 from tests.histories import LATE, Answer, play
 
 pytestmark = pytest.mark.e2e
@@ -80,12 +80,6 @@ def play_in_the_browser(page: Page, grades: list[str]) -> InterviewSession:
 
 def cell_texts(rows: Locator, column: int) -> list[str]:
     return [row.locator("td").nth(column).inner_text().strip() for row in rows.all()]
-
-
-def assert_fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else DESKTOP
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
 
 
 # The tests ---------------------------------------------------------------------------------
