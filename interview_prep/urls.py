@@ -11,7 +11,7 @@ handler500 = "interview_prep.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", views.favicon),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("interview_prep.accounts")),
     path("questions/", include("questions.urls")),
     path("interviews/", include("sessions.urls")),

@@ -98,8 +98,10 @@ def start_interview(browser: Browser, node: Node) -> InterviewSession:
     return InterviewSession.objects.get(user__username="candidate")
 
 
-def reveal_and_grade(browser: Browser, node: Node, session: InterviewSession, grade: int) -> Reply:
-    page = Page.parse(browser.get(f"{node.url}{session.get_absolute_url()}").text)
+def reveal_and_grade(
+    browser: Browser, node: Node, session: InterviewSession, position: int, grade: int
+) -> Reply:
+    page = Page.parse(browser.get(f"{node.url}{session.item_url(position)}").text)
     reply = browser.post(
         node.url + page.form_action("reveal-form"),
         {"csrfmiddlewaretoken": page.csrf_token, "notes": page.notes, "timed_out": ""},
@@ -137,9 +139,9 @@ def test_an_interview_survives_a_database_outage(
     log_in(browser, node, node, "candidate", PASSWORD)
     session = start_interview(browser, node)
     first, second = session.items.order_by("position")
-    reveal_and_grade(browser, node, session, Grade.SOLID)
+    reveal_and_grade(browser, node, session, 0, Grade.SOLID)
     # On the second item, the notes are saved as the candidate types (an HTMX request).
-    page = Page.parse(browser.get(node.url + session.get_absolute_url()).text)
+    page = Page.parse(browser.get(node.url + session.item_url(1)).text)
     saved = browser.post(
         f"{node.url}/interviews/{session.pk}/items/1/notes/",
         {"notes": NOTES},
@@ -169,7 +171,9 @@ def test_an_interview_survives_a_database_outage(
     health = browser.get(f"{node.url}/healthz")
     assert health.status == 200
     assert health.json() == {"status": "ok", "database": "ok"}
-    resumed = browser.get(node.url + session.get_absolute_url())
+    reopened = browser.get(node.url + session.get_absolute_url())
+    assert (reopened.status, reopened.location) == (302, session.item_url(1))
+    resumed = browser.get(node.url + reopened.location)
     assert resumed.status == 200, resumed.text[:500]
     page = Page.parse(resumed.text)
     assert page.heading.startswith(second.label)
@@ -179,7 +183,7 @@ def test_an_interview_survives_a_database_outage(
     assert first.grade == Grade.SOLID
     assert (second.notes, second.revealed_at, second.grade) == (NOTES, None, None)
 
-    reply = reveal_and_grade(browser, node, session, Grade.EXCELLENT)
+    reply = reveal_and_grade(browser, node, session, 1, Grade.EXCELLENT)
     summary = browser.get(node.url + reply.location)
     assert summary.status == 200
     assert "<h1>Interview summary</h1>" in summary.text

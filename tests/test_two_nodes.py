@@ -42,7 +42,7 @@ QUESTIONS = 4
 GRADES = [Grade.SOLID, Grade.MISSED, Grade.EXCELLENT, Grade.PARTIAL]  # repeated, item by item
 SUMMARY_SCORE = re.compile(r'data-testid="score">(\d+)%<')
 SUMMARY_POINTS = re.compile(r"Score \((\d+) of (\d+) points\)")
-SUMMARY_ASKED = re.compile(r'data-testid="asked">(\d+)<')
+SUMMARY_GRADED = re.compile(r'data-testid="graded">(\d+)<')
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def start_interview(client: Alternating, *, questions: int) -> InterviewSession:
 
 def answer(client: Alternating, session: InterviewSession, position: int) -> tuple[str, str]:
     """Open the current item, write notes and reveal; returns the grade form's URL and token."""
-    page = client.get(session.get_absolute_url())
+    page = client.get(session.item_url(position))
     assert page.status == 200, page.text[:500]
     item = Item.objects.get(session=session, position=position)
     assert Page.parse(page.text).heading.startswith(item.label), (position, page.text[:300])
@@ -178,7 +178,7 @@ def test_one_candidate_alternating_nodes_finishes_an_interview_with_every_grade_
     maximum = 3 * len(items)
     assert SUMMARY_POINTS.search(summary.text).groups() == (str(points), str(maximum))
     assert SUMMARY_SCORE.search(summary.text).group(1) == str(round(100 * points / maximum))
-    assert SUMMARY_ASKED.search(summary.text).group(1) == str(len(items))
+    assert SUMMARY_GRADED.search(summary.text).group(1) == str(len(items))
 
     session.refresh_from_db()
     assert session.status == InterviewSession.Status.FINISHED

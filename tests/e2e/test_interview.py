@@ -63,9 +63,18 @@ def candidate(small_pool: list[Question], fast_settings: Settings) -> User:
 
 
 def start_interview(
-    page: Page, *, questions: int, seconds: int, screenshot: Screenshot | None = None
+    page: Page,
+    *,
+    questions: int,
+    seconds: int,
+    screenshot: Screenshot | None = None,
+    scripted: bool = True,
 ) -> InterviewSession:
-    """Fill in the new-interview form (timed, follow-ups on, every category) and start."""
+    """Fill in the new-interview form (timed, follow-ups on, every category) and start.
+
+    With the page's script on (`scripted`), the form's length line follows the fields: every
+    question of the pool has one follow-up, so it promises `questions` of them at most.
+    """
     page.goto("/interviews/new/")
     expect(page.get_by_role("heading", name="New interview", level=1)).to_be_visible()
     expect(page.get_by_label("Timed interview")).to_be_checked()
@@ -76,6 +85,11 @@ def start_interview(
     expect(categories).to_be_checked()
     page.get_by_label("Number of questions").fill(str(questions))
     page.get_by_label("Seconds per question").fill(str(seconds))
+    if scripted:
+        longest = whole_minutes_or_seconds(timedelta(seconds=2 * questions * seconds))
+        expect(page.locator("#interview-length")).to_have_text(
+            f"{questions} questions + up to {questions} follow-ups, at most {longest}"
+        )
     if screenshot is not None:
         assert_fits(page)
         screenshot(page, "0-new-interview")
@@ -176,9 +190,7 @@ def check_summary_against_database(page: Page, session: InterviewSession) -> Non
     assert graded, "a summary without a graded item has no score to check"
     percent = floor(Fraction(100 * points, 3 * len(graded)) + Fraction(1, 2))
     expect(page.get_by_test_id("score")).to_have_text(f"{percent}%")
-    expect(page.locator(".stats")).to_contain_text(
-        f"Score ({points} of {3 * len(graded)} points)"
-    )
+    expect(page.locator(".stats")).to_contain_text(f"Score ({points} of {3 * len(graded)} points)")
     expect(page.get_by_test_id("graded")).to_have_text(str(len(graded)))
     expect(page.locator(".stats")).to_contain_text(f"Graded of {len(items)}")
     expect(page.get_by_test_id("unanswered")).to_have_text(str(len(unanswered)))
@@ -255,7 +267,9 @@ def test_a_new_candidate_finishes_a_timed_interview_from_the_keyboard(
     expect(page).to_have_url(f"{live_server.url}{session.item_url(1)}")
     expect(progress(page).get_by_text("Follow-up scenario", exact=True)).to_be_visible()
     first, follow_up = items_of(session)[:2]
-    expect(undo_bar(page).get_by_role("status")).to_have_text(f"Recorded Partial for {first.label}.")
+    expect(undo_bar(page).get_by_role("status")).to_have_text(
+        f"Recorded Partial for {first.label}."
+    )
     expect(undo_bar(page).get_by_role("button", name=re.compile(r"^Undo"))).to_be_visible()
     expect(heading(page).locator(".eyebrow")).to_have_text(
         f"Follow-up scenario {follow_up.scenario.label}"
@@ -421,7 +435,7 @@ def test_an_interview_can_be_finished_without_javascript(
 ) -> None:
     page = problems.watch(new_context(java_script_enabled=False)).new_page()
     log_in(page)
-    session = start_interview(page, questions=2, seconds=60)
+    session = start_interview(page, questions=2, seconds=60, scripted=False)
     items = items_of(session)
 
     grade_names = ["Excellent", "Partial", "Missed", "Solid"]
@@ -540,7 +554,13 @@ def test_the_new_interview_form_says_what_is_wrong_and_starts_nothing(
         page.get_by_role("button", name="Start interview").click()
 
         expect(page.get_by_role("heading", name="New interview", level=1)).to_be_visible()
-        expect(page.get_by_text("Choose at least one category.")).to_be_visible()
+        expect(
+            page.locator(".errorlist").get_by_text("Choose at least one category.", exact=True)
+        ).to_be_visible()
+        # The length line cannot say how long an impossible interview would be, and says why.
+        expect(page.locator("#interview-length")).to_have_text(
+            "Choose at least one category. Then this line says how long the interview can be."
+        )
         expect(page.get_by_label("Number of questions")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_label("Seconds per question")).to_have_attribute("aria-invalid", "true")
         expect(page.locator(".errorlist")).to_have_count(3)

@@ -68,9 +68,11 @@ def play_in_the_browser(page: Page, grades: list[str]) -> InterviewSession:
     page.get_by_label("Ask scenario follow-ups").uncheck()
     page.get_by_label("Practice (no clock)").check()
     page.get_by_role("button", name="Start interview").click()
-    expect(page).to_have_url(re.compile(r"/interviews/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/interviews/\d+/items/0/$"))
     for number, grade in enumerate(grades, start=1):
-        expect(page.locator(".progress-label")).to_contain_text(f"Question {number} of 2")
+        expect(page.locator(".progress-label > span").first).to_have_text(
+            f"Question {number} of {len(grades)}"
+        )
         page.get_by_role("textbox", name=re.compile(r"^Your answer")).fill(f"Answer {number}")
         page.get_by_role("button", name="Reveal answer").click()
         page.get_by_role("button", name=re.compile(rf"^{grade} ")).click()
@@ -104,6 +106,7 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     expect(page.get_by_role("heading", name="Your progress", level=1)).to_be_visible()
     recent = page.locator("table.session-table tbody tr")
     expect(recent).to_have_count(2)
+    assert cell_texts(recent, 2) == ["2 of 2", "3 of 3"]  # graded of asked, none unanswered
     assert cell_texts(recent, 3) == ["33%", "44%"]
     chart = page.locator("svg.score-chart")
     expect(chart).to_be_visible()
@@ -122,7 +125,10 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     rows = page.locator("table.session-table tbody tr")
     expect(rows).to_have_count(2)
     assert cell_texts(rows, 1) == ["Practice", "Timed"]
+    expect(page.locator("table.session-table thead th").nth(3)).to_have_text("Graded")
+    assert cell_texts(rows, 3) == ["2 of 2", "3 of 3"]
     assert cell_texts(rows, 4) == ["33%", "44%"]
+    assert cell_texts(rows, 5)[1] == "2 min 30 s"  # 90 + 30 + 30 s from shown to revealed
     assert cell_texts(rows, 6) == ["0", "1"]
     screenshot(page, "2-history")
     rows.nth(1).get_by_role("link").click()
@@ -150,8 +156,9 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     assert {11, 12} <= set(listed)  # Missed (late) and Partial two days ago
     assert not {150, 151, 160} & set(listed)  # the other user's
     page.get_by_role("button", name="Practise these").click()
-    expect(page).to_have_url(re.compile(r"/interviews/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/interviews/\d+/items/0/$"))
     practice = InterviewSession.objects.filter(user=candidate).latest("started_at")
+    assert page.url.endswith(practice.item_url(0))
     asked = [
         item.question.number
         for item in practice.items.select_related("question").order_by("position")
@@ -162,7 +169,16 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Bank question {first.number} {first.title}"
     )
-    problems.assert_none()
+
+    # Asking again while that interview is open starts nothing: a prompt offers to resume it.
+    page.goto("/")
+    page.get_by_role("button", name="Practise these").click()
+    expect(page.get_by_role("heading", name="You have an interview in progress")).to_be_visible()
+    assert InterviewSession.objects.filter(user=candidate).count() == 3
+    page.get_by_role("link", name="Resume it").click()
+    expect(page).to_have_url(f"{live_server.url}{practice.item_url(0)}")
+    # Chromium logs the 409 that carries the prompt; nothing else may go wrong.
+    problems.assert_none(expected="the server responded with a status of 409 (Conflict)")
 
 
 @pytest.fixture
