@@ -9,7 +9,8 @@ from django.core.validators import MinValueValidator
 from django.http import QueryDict
 
 from questions.models import ActiveCount, Category, Question
-from sessions.models import Grade, InterviewSession
+from sessions.models import InterviewSession
+from sessions.scoring import Grade
 from sessions.services import MAX_NOTES_LENGTH
 
 if TYPE_CHECKING:
