@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils import dateformat, timezone
 
 from sessions import services
+
+if TYPE_CHECKING:
+    from sessions.models import InterviewSession
+
+
+class OpenInterviewHttpRequest(HttpRequest):
+    """A request this middleware has seen. Only a signed-in user's full page request gets
+    `open_interview`; the views that offer it read it with getattr, defaulting to None."""
+
+    open_interview: InterviewSession | None
 
 
 class OpenInterviewMiddleware:
@@ -20,11 +31,11 @@ class OpenInterviewMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: OpenInterviewHttpRequest) -> HttpResponse:
         if not getattr(request, "htmx", False) and request.user.is_authenticated:
             now = timezone.now()
             open_interview, abandoned = services.settle_open_sessions(user=request.user, now=now)
-            request.open_interview = open_interview  # type: ignore[attr-defined]
+            request.open_interview = open_interview
             for session in abandoned:
                 messages.info(
                     request,
