@@ -14,10 +14,13 @@ from sessions.scoring import Grade
 from sessions.services import MAX_NOTES_LENGTH
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import WithAnnotations
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    queryset: QuerySet[Category]  # never None: the field is built with one
+
     def label_from_instance(self, obj: WithAnnotations[Category, ActiveCount]) -> str:
         return f"{obj.display_name} ({obj.active_count})"
 
