@@ -9,7 +9,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
-	@echo "make test   install test tools, run ruff, the migrations check and the whole test suite"
+	@echo "make test   install test tools, run ruff, mypy, the migrations check and the whole test suite"
 	@echo "make serve  production mode: collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY)"
 	@echo "make bench  load benchmark against gunicorn + PostgreSQL (see docs/performance.md)"
 	@echo "make mutate mutation testing (mutmut) of the interview services, scoring and Markdown"
@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-bench
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
@@ -79,4 +80,4 @@ mutate: $(VENV)/.installed-mutate
 	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts mutants
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache artifacts mutants

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional. Never shown to anyone else.")
 
-    class Meta(UserCreationForm.Meta):
+    # django-stubs leaves out BaseUserCreationForm.Meta, which Django defines.
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Count
@@ -10,6 +11,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_safe
 
+from interview_prep.http import AuthenticatedHttpRequest
 from questions.models import Question
 from sessions.views import dashboard
 
@@ -17,7 +19,8 @@ from sessions.views import dashboard
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return dashboard(request)
+        # is_authenticated narrows request.user, not the request that carries it.
+        return dashboard(cast(AuthenticatedHttpRequest, request))
     stats = Question.objects.active().aggregate(
         questions=Count("pk"), categories=Count("category", distinct=True)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
 from questions.models import AnswerFlag, Question
@@ -12,9 +12,7 @@ class AlreadyFlagged(Exception):
     """The user already has an open flag on this question's answer."""
 
 
-def flag_answer(
-    *, user: AbstractBaseUser, question: Question, reason: str, comment: str
-) -> AnswerFlag:
+def flag_answer(*, user: User, question: Question, reason: str, comment: str) -> AnswerFlag:
     """Record a candidate's flag; one open flag per user and question (a unique constraint)."""
     try:
         with transaction.atomic():
@@ -27,7 +25,7 @@ def flag_answer(
         ) from None
 
 
-def open_flag_for(user: AbstractBaseUser, question: Question) -> AnswerFlag | None:
+def open_flag_for(user: User | AnonymousUser, question: Question) -> AnswerFlag | None:
     if not user.is_authenticated:
         return None
     return AnswerFlag.objects.filter(

@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario
 from questions.models import Category, Question, Scenario, category_slug
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
 
 Level = Literal["info", "warning", "success"]
 # Numbers listed before "…": a small file imported into the full bank would list hundreds.
@@ -123,20 +127,26 @@ def import_bank(
     return report
 
 
-def _questions_with_last_imported_answer() -> dict[int, Question]:
+class _LastImport(TypedDict):
+    last_imported_answer: str | None
+
+
+def _questions_with_last_imported_answer() -> dict[int, WithAnnotations[Question, _LastImport]]:
     """Every question by number, locked, with the answer its latest import wrote."""
     last_imported = Question.history.filter(
         id=OuterRef("pk"), history_change_reason__startswith=IMPORT_REASON
     ).order_by("-history_date", "-history_id")
-    return {
-        question.number: question
-        for question in Question.objects.select_for_update(of=("self",))
+    questions = (
+        Question.objects.select_for_update(of=("self",))
         .annotate(last_imported_answer=Subquery(last_imported.values("answer")[:1]))
         .prefetch_related("scenarios")
-    }
+    )
+    # QuestionQuerySet fixes its row type to Question, so django-stubs drops the annotation.
+    annotated = cast("QuerySet[WithAnnotations[Question, _LastImport]]", questions)
+    return {question.number: question for question in annotated}
 
 
-def _is_conflict(question: Question, parsed: ParsedQuestion) -> bool:
+def _is_conflict(question: WithAnnotations[Question, _LastImport], parsed: ParsedQuestion) -> bool:
     """The conflict rule: the file changes an answer an editor changed since the last import.
 
     Compared with the latest import, not the first, so a file imported again and again only

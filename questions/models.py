@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,10 @@ def category_slug(name: str) -> str:
     return slugify(short_category_name(name)) or slugify(name)
 
 
+class ActiveCount(TypedDict):
+    active_count: int
+
+
 class CategoryQuerySet(models.QuerySet["Category"]):
     def with_active_questions(self) -> CategoryQuerySet:
         """Categories that have active questions, each annotated with `active_count`."""
@@ -38,6 +43,7 @@ class Category(models.Model):
 
     objects = CategoryQuerySet.as_manager()
     history = HistoricalRecords()
+    _change_reason: str  # set before save(); simple_history records it with the change
 
     class Meta:
         ordering = ["position", "name"]
@@ -69,6 +75,7 @@ class Question(models.Model):
 
     objects = QuestionQuerySet.as_manager()
     history = HistoricalRecords()
+    _change_reason: str  # set before save(); simple_history records it with the change
 
     class Meta:
         ordering = ["number"]
@@ -90,6 +97,7 @@ class Scenario(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
+    _change_reason: str  # set before save(); simple_history records it with the change
 
     class Meta:
         ordering = ["question__number", "position", "label"]

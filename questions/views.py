@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
@@ -8,10 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from interview_prep.http import AuthenticatedHtmxHttpRequest, HtmxHttpRequest
 from questions import flags
 from questions.forms import FlagForm
-from questions.models import Category, Question, Scenario
+from questions.models import ActiveCount, Category, Question, Scenario
 from questions.templatetags.flags import flag_region_context
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 MAX_QUERY_LENGTH = 200
 
@@ -30,9 +36,13 @@ def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Quest
 
 
 @require_GET
-def question_list(request: HttpRequest) -> HttpResponse:
+def question_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    categories = list(Category.objects.with_active_questions())
+    # A QuerySet subclass fixes its row type, so django-stubs drops the annotation.
+    categories = cast(
+        "list[WithAnnotations[Category, ActiveCount]]",
+        list(Category.objects.with_active_questions()),
+    )
     selected = None
     slug = request.GET.get("category", "")
     if slug:
@@ -40,7 +50,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
         if selected is None:
             messages.warning(request, f"There is no category “{slug[:60]}”; showing all of them.")
 
-    questions = Question.objects.active().select_related("category")
+    questions: QuerySet[Question] = Question.objects.active().select_related("category")
     if selected is not None:
         questions = questions.filter(category=selected)
     if query:
@@ -95,7 +105,7 @@ def question_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_answer(request: HttpRequest, number: int) -> HttpResponse:
+def flag_answer(request: AuthenticatedHtmxHttpRequest, number: int) -> HttpResponse:
     """A candidate flags a model answer as wrong or unclear (from the bank or an interview)."""
     question = _get_active_question(number)
     next_url = request.POST.get("next", "")

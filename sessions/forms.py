@@ -1,19 +1,27 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator
+from django.http import QueryDict
 
-from questions.models import Category, Question
-from sessions.models import Grade, InterviewSession
+from questions.models import ActiveCount, Category, Question
+from sessions.models import InterviewSession
+from sessions.scoring import Grade
 from sessions.services import MAX_NOTES_LENGTH
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Category) -> str:
+    queryset: QuerySet[Category]  # never None: the field is built with one
+
+    def label_from_instance(self, obj: WithAnnotations[Category, ActiveCount]) -> str:
         return f"{obj.display_name} ({obj.active_count})"
 
 
@@ -50,10 +58,10 @@ class StartSessionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         categories = Category.objects.with_active_questions()
-        self.fields["categories"].queryset = categories
+        cast(CategoryChoiceField, self.fields["categories"]).queryset = categories
         self.fields["categories"].initial = categories
         minimum = settings.INTERVIEW_MIN_SECONDS_PER_ITEM
-        seconds = self.fields["seconds_per_item"]
+        seconds = cast(forms.IntegerField, self.fields["seconds_per_item"])
         # The minimum is read per form so tests can lower it with a settings override.
         seconds.min_value = minimum
         seconds.validators.append(MinValueValidator(minimum))
@@ -63,7 +71,8 @@ class StartSessionForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         categories = cleaned.get("categories")
         count = cleaned.get("question_count")
         if categories and count:
@@ -93,7 +102,7 @@ class PractiseForm(forms.Form):
     """Question numbers (`numbers`, repeated) to practise in this order; all must be active."""
 
     def clean(self) -> dict[str, Any]:
-        raw = self.data.getlist("numbers")
+        raw = cast(QueryDict, self.data).getlist("numbers")
         if not raw or len(raw) > settings.INTERVIEW_MAX_QUESTIONS:
             raise forms.ValidationError("Choose between 1 and 30 questions.")
         # Plain ASCII digits only: "²" passes str.isdigit() but not int(), and a huge number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -17,11 +18,19 @@ EXEMPT_URL_NAMES = frozenset({"healthz", "favicon"})
 EXEMPT_NAMESPACES = frozenset({"admin"})
 
 
+class OpenInterviewHttpRequest(HttpRequest):
+    """A request the middleware has settled: `open_interview` is the user's interview still in
+    progress, or None. Read it through `open_interview(request)`, which also covers requests the
+    middleware skipped."""
+
+    open_interview: InterviewSession | None
+
+
 class OpenInterviewMiddleware:
-    """On every full page view of a signed-in user: abandon their stale interviews and set
-    `request.open_interview` to the one still in progress (or None), so pages that offer to
-    resume it need no query of their own. HTMX steps inside an interview skip it: they touch
-    the interview anyway, and the step stays cheap."""
+    """On every full page view of a signed-in user: abandon their stale interviews and note the
+    one still in progress on the request, so pages that offer to resume it need no query of
+    their own. HTMX steps inside an interview skip it: they touch the interview anyway, and the
+    step stays cheap."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -31,7 +40,7 @@ class OpenInterviewMiddleware:
 
     def process_view(
         self,
-        request: HttpRequest,
+        request: OpenInterviewHttpRequest,
         view_func: Callable[..., HttpResponse],
         view_args: tuple[object, ...],
         view_kwargs: dict[str, object],
@@ -42,23 +51,28 @@ class OpenInterviewMiddleware:
         )
         if exempt or getattr(request, "htmx", False) or not request.user.is_authenticated:
             return
-        now = timezone.now()
-        open_interview, abandoned = services.settle_open_sessions(user=request.user, now=now)
-        request.open_interview = open_interview  # type: ignore[attr-defined]
-        for session in abandoned:
+        for session in _settle(request):
+            started = dateformat.format(timezone.localtime(session.started_at), "j M, H:i")
             messages.info(
                 request,
-                "Your interview started "
-                f"{dateformat.format(timezone.localtime(session.started_at), 'j M, H:i')}"
-                f" was untouched for over {services.abandon_after_text()} and has been ended"
-                " as abandoned. Its graded questions still count.",
+                f"Your interview started {started} was untouched for over "
+                f"{services.abandon_after_text()} and has been ended as abandoned. "
+                "Its graded questions still count.",
             )
+
+
+def _settle(request: OpenInterviewHttpRequest) -> list[InterviewSession]:
+    """Settle the user's open interviews for this request; returns the ones just abandoned."""
+    assert request.user.is_authenticated
+    still_open, abandoned = services.settle_open_sessions(user=request.user, now=timezone.now())
+    request.open_interview = still_open
+    return list(abandoned)
 
 
 def open_interview(request: HttpRequest) -> InterviewSession | None:
     """The signed-in user's interview in progress, as the middleware found it for this request
-    (HTMX requests, which it skips, settle it here on first use)."""
-    if not hasattr(request, "open_interview"):
-        now = timezone.now()
-        request.open_interview = services.settle_open_sessions(user=request.user, now=now)[0]  # type: ignore[attr-defined]
-    return request.open_interview  # type: ignore[attr-defined,no-any-return]
+    (an HTMX request, which it skips, settles it here on first use)."""
+    settled = cast(OpenInterviewHttpRequest, request)
+    if not hasattr(settled, "open_interview"):
+        _settle(settled)
+    return settled.open_interview

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,21 @@ from django.urls import reverse
 
 from questions.models import Category, Question, Scenario
 from sessions.scoring import MAX_POINTS_PER_ITEM, Grade, grade_label, score_percent, time_taken
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SessionTotals(TypedDict):
+    """The totals that progress.sessions_with_totals annotates; score_percent reads them."""
+
+    points: int
+    graded: int
+    unanswered: int
+    asked: int
+    item_total: int
+    timed_out: int
+    time_taken: timedelta | None
 
 
 class InterviewSession(models.Model):
@@ -35,10 +51,6 @@ class InterviewSession(models.Model):
     current_position = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-
-    # Totals that progress.sessions_with_totals annotates; score_percent reads them.
-    points: int
-    graded: int
 
     class Meta:
         ordering = ["-started_at"]
@@ -71,7 +83,9 @@ class InterviewSession(models.Model):
     @property
     def score_percent(self) -> int | None:
         """The score (see sessions.scoring), of a session from progress.sessions_with_totals."""
-        return score_percent(self.points, self.graded)
+        # Declared as attributes, the totals would clash with the annotations in django-stubs.
+        totals = cast("WithAnnotations[InterviewSession, SessionTotals]", self)
+        return score_percent(totals.points, totals.graded)
 
     @property
     def status_tone(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.db.models import (
@@ -23,14 +24,19 @@ from django.db.models import (
 
 from questions.models import Question
 from sessions import scoring
-from sessions.models import InterviewSession, Item
+from sessions.models import InterviewSession, Item, SessionTotals
 from sessions.scoring import CategoryScore, grade_label, score_percent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PRACTISE_LIMIT = 6
 CHART_SESSIONS = 30
 
 
-def sessions_with_totals(user: User) -> QuerySet[InterviewSession]:
+def sessions_with_totals(
+    user: User,
+) -> QuerySet[WithAnnotations[InterviewSession, SessionTotals]]:
     """The user's sessions, newest first, each annotated with the totals its score reads.
 
     `InterviewSession.score_percent` turns them into the score (see sessions.scoring).

@@ -34,7 +34,8 @@ from django.db.models.functions import Coalesce, Greatest
 
 from questions.models import Category, Question, Scenario
 from sessions import scoring
-from sessions.models import Grade, GradeChange, InterviewSession, Item
+from sessions.models import GradeChange, InterviewSession, Item
+from sessions.scoring import Grade
 
 MAX_NOTES_LENGTH = 10_000
 SESSION_CLOSED_MESSAGE = "This interview has finished; it can no longer be changed."
@@ -456,7 +457,7 @@ def abandon_after_text() -> str:
 
 def settle_open_sessions(
     *, user: User, now: datetime
-) -> tuple[InterviewSession | None, list[InterviewSession]]:
+) -> tuple[InterviewSession | None, Sequence[InterviewSession]]:
     """End the user's open interviews untouched for longer than `abandon_after()`, as
     abandoned; return the newest one still open and the ones just abandoned.
 

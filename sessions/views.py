@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +17,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from questions.models import Question
 from sessions import charts, export, progress, scoring, services
-from sessions.forms import GradeForm, HistoryFilterForm, PractiseForm, RevealForm, StartSessionForm
+from sessions.forms import (
+    CategoryChoiceField,
+    GradeForm,
+    HistoryFilterForm,
+    PractiseForm,
+    RevealForm,
+    StartSessionForm,
+)
 from sessions.middleware import open_interview
 from sessions.models import InterviewSession, Item
 from sessions.scoring import GRADE_DESCRIPTIONS, Grade
@@ -30,7 +38,7 @@ RECENT_SESSIONS = 6
 HISTORY_PAGE_SIZE = 20
 
 
-def _get_session_for_user(request: HttpRequest, session_id: int) -> InterviewSession:
+def _get_session_for_user(request: AuthenticatedHttpRequest, session_id: int) -> InterviewSession:
     return get_object_or_404(InterviewSession, pk=session_id, user=request.user)
 
 
@@ -39,7 +47,7 @@ def _grade_choices() -> list[tuple[int, str, str]]:
 
 
 def _render_interview(
-    request: HttpRequest,
+    request: AuthenticatedHtmxHttpRequest,
     session: InterviewSession,
     item: Item | None,
     *,
@@ -91,7 +99,7 @@ def _render_interview(
 
 
 def _after_action(
-    request: HttpRequest,
+    request: AuthenticatedHtmxHttpRequest,
     session: InterviewSession,
     error: services.InterviewError | None = None,
     acted_on: Item | None = None,
@@ -121,7 +129,7 @@ def _after_action(
     return redirect(session.item_url(session.current_position))
 
 
-def _replacing_open_interview(request: HttpRequest) -> HttpResponse | None:
+def _replacing_open_interview(request: AuthenticatedHttpRequest) -> HttpResponse | None:
     """Before starting an interview: with another one open, ask whether to resume it or end it.
 
     The answer comes back as the same POST plus `end_open=<id>`; only that interview is ended,
@@ -151,7 +159,7 @@ def _replacing_open_interview(request: HttpRequest) -> HttpResponse | None:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def new_session(request: HttpRequest) -> HttpResponse:
+def new_session(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StartSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if prompt := _replacing_open_interview(request):
@@ -182,7 +190,9 @@ def _interview_length(form: StartSessionForm) -> str:
     if not form.is_bound:  # the defaults, as the page first shows them
         form = StartSessionForm(
             {
-                "categories": [c.pk for c in form.fields["categories"].queryset],
+                "categories": [
+                    c.pk for c in cast(CategoryChoiceField, form.fields["categories"]).queryset
+                ],
                 "question_count": form.fields["question_count"].initial,
                 "seconds_per_item": form.fields["seconds_per_item"].initial,
                 "include_scenarios": form.fields["include_scenarios"].initial,
@@ -204,7 +214,7 @@ def _interview_length(form: StartSessionForm) -> str:
 
 @login_required
 @require_GET
-def interview_length(request: HttpRequest) -> HttpResponse:
+def interview_length(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The length line of the new-interview form, recomputed as its settings change (HTMX)."""
     form = StartSessionForm(request.GET)
     return HttpResponse(_interview_length(form), content_type="text/plain; charset=utf-8")
@@ -213,7 +223,7 @@ def interview_length(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHtmxHttpRequest, session_id: int) -> HttpResponse:
     """An open interview's address leads to its current item; a closed one's is its summary."""
     session = _get_session_for_user(request, session_id)
     if not session.is_open:
@@ -224,7 +234,9 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def item_detail(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def item_detail(
+    request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
+) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     if session.is_open and position > session.current_position:
         # A later item leads to the current one; a position past the end is no item at all.
@@ -253,7 +265,7 @@ def _recorded_item(session: InterviewSession, position: int) -> Item:
 
 @login_required
 @require_POST
-def save_notes(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def save_notes(request: AuthenticatedHttpRequest, session_id: int, position: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     form = RevealForm(request.POST)
     if not form.is_valid():
@@ -266,7 +278,7 @@ def save_notes(request: HttpRequest, session_id: int, position: int) -> HttpResp
 
 
 def _interview_action(
-    request: HttpRequest,
+    request: AuthenticatedHtmxHttpRequest,
     session_id: int,
     form: forms.Form,
     invalid_message: str,
@@ -289,9 +301,9 @@ def _interview_action(
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def reveal(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
     form = RevealForm(request.POST)
-    notes_error = form.errors.get("notes", ["Those notes could not be saved."])[0]
+    notes_error = str(form.errors.get("notes", ["Those notes could not be saved."])[0])
     return _interview_action(
         request,
         session_id,
@@ -309,7 +321,7 @@ def reveal(request: HttpRequest, session_id: int, position: int) -> HttpResponse
 
 @login_required
 @require_POST
-def grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def grade(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
     return _interview_action(
         request,
         session_id,
@@ -323,7 +335,7 @@ def grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def undo(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def undo(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
     return _interview_action(
         request,
         session_id,
@@ -337,7 +349,9 @@ def undo(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_grade(request: HttpRequest, session_id: int, position: int) -> HttpResponse:
+def change_grade(
+    request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
+) -> HttpResponse:
     """Correct an earlier grade, from the summary or from that item's read-only page."""
     session = _get_session_for_user(request, session_id)
     form = GradeForm(request.POST)
@@ -375,7 +389,7 @@ def change_grade(request: HttpRequest, session_id: int, position: int) -> HttpRe
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def end(request: HttpRequest, session_id: int) -> HttpResponse:
+def end(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     if not session.is_open:
         return redirect(session)
@@ -392,7 +406,11 @@ def end(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _render_summary(
-    request: HttpRequest, session: InterviewSession, *, error: str = "", status: int = 200
+    request: AuthenticatedHtmxHttpRequest,
+    session: InterviewSession,
+    *,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     context = {
         "session": session,
@@ -412,7 +430,7 @@ def _render_summary(
 @never_cache
 @login_required
 @require_GET
-def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_summary(request: AuthenticatedHtmxHttpRequest, session_id: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     if session.is_open:
         return redirect(session)
@@ -421,7 +439,7 @@ def session_summary(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def retry_weak(request: HttpRequest, session_id: int) -> HttpResponse:
+def retry_weak(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     questions = services.weak_questions(session)
     if not questions:
@@ -446,7 +464,7 @@ def retry_weak(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def practise(request: HttpRequest) -> HttpResponse:
+def practise(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start an interview with exactly the listed questions (the dashboard's to-practise list)."""
     form = PractiseForm(request.POST)
     if not form.is_valid():
@@ -467,7 +485,7 @@ def practise(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def question_attempts(request: HttpRequest, number: int) -> HttpResponse:
+def question_attempts(request: AuthenticatedHtmxHttpRequest, number: int) -> HttpResponse:
     """The user's own attempts at one bank question; its page loads this region by HTMX."""
     # Retired questions too: the attempts happened, and past sessions never change.
     question = get_object_or_404(Question.objects.only("pk", "number", "title"), number=number)
@@ -478,7 +496,7 @@ def question_attempts(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, template_name, context)
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in home page: progress at a glance and what to practise next."""
     user = request.user
     # The open interview is offered on its own (OpenInterviewMiddleware found it); "recent" lists
@@ -502,7 +520,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = HistoryFilterForm(request.GET)
     form.is_valid()
     # A bad value falls back to that filter's default; the valid ones still apply.
@@ -534,7 +552,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def history_csv(request: HttpRequest) -> StreamingHttpResponse:
+def history_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """Every item the user was ever asked, one CSV row each, streamed."""
     filename = f"interview-history-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(

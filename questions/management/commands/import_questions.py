@@ -6,6 +6,7 @@ or a database error leaves the database exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,11 @@ class Command(BaseCommand):
         report = import_bank(
             bank, dry_run=dry_run, overwrite_edited=overwrite_edited, source=path.name
         )
-        styles = {"info": str, "warning": self.style.WARNING, "success": self.style.SUCCESS}
+        styles: dict[str, Callable[[str], str]] = {
+            "info": str,
+            "warning": self.style.WARNING,
+            "success": self.style.SUCCESS,
+        }
         lines = report.lines(bank=bank, path=path, dry_run=dry_run, verbosity=options["verbosity"])
         for line in lines:
             self.stdout.write(styles[line.level](line.text))
