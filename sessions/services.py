@@ -363,16 +363,22 @@ def grade_item(*, session: InterviewSession, position: int, grade: int, now: dat
     return item
 
 
-def can_undo(session: InterviewSession, item: Item) -> bool:
-    """Whether `undo_grade` would take back this item's grade (the rule it enforces)."""
+def _undoable(session: InterviewSession, item: Item, following: Item | None) -> bool:
+    """The undo rule: the latest grade of an open interview, until the next item is revealed."""
     return (
         session.is_open
         and item.grade is not None
         and item.position == session.current_position - 1
-        and not session.items.filter(
-            position=session.current_position, revealed_at__isnull=False
-        ).exists()
+        and (following is None or following.revealed_at is None)
     )
+
+
+def can_undo(session: InterviewSession, item: Item) -> bool:
+    """Whether `undo_grade` would take back this item's grade."""
+    if item.position != session.current_position - 1:
+        return False  # no need to look at the next item
+    following = session.items.filter(position=item.position + 1).first()
+    return _undoable(session, item, following)
 
 
 @transaction.atomic
@@ -387,12 +393,13 @@ def undo_grade(*, session: InterviewSession, position: int, user: User, now: dat
     if position != session.current_position - 1:
         raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
     item, following = _pair_at(session, position)
-    if item.grade is None or (following is not None and following.revealed_at is not None):
+    old_grade = item.grade
+    if old_grade is None or not _undoable(session, item, following):
         raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
     moved_back = InterviewSession.objects.filter(
         pk=session.pk, current_position=position + 1, status=InterviewSession.Status.IN_PROGRESS
     ).update(current_position=position)
-    ungraded = Item.objects.filter(pk=item.pk, grade=item.grade).update(grade=None, graded_at=None)
+    ungraded = Item.objects.filter(pk=item.pk, grade=old_grade).update(grade=None, graded_at=None)
     if not (moved_back and ungraded):
         raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
     if following is not None:
@@ -400,7 +407,7 @@ def undo_grade(*, session: InterviewSession, position: int, user: User, now: dat
             shown_at=None, deadline_at=None
         )
     GradeChange.objects.create(
-        item=item, changed_by=user, changed_at=now, old_grade=item.grade, new_grade=None
+        item=item, changed_by=user, changed_at=now, old_grade=old_grade, new_grade=None
     )
     session.current_position = position
     item.grade = item.graded_at = None

@@ -60,31 +60,28 @@ def _render_interview(
     shown read-only with its grade, which can be undone (the latest, until the next reveal) or
     changed.
     """
-    now = timezone.now()
-    place = services.item_place(session, item.position) if item is not None else None
-    live = item is not None and session.is_open and item.position == session.current_position
-    remaining = item.remaining(now) if live and item is not None and not item.is_revealed else None
-    context = {
+    context: dict[str, Any] = {
         "session": session,
         "item": item,
-        "place": place,
-        "live": live,
-        # The undo bar over the next item, right after a grade.
-        "can_undo": (
-            live
-            and item is not None
-            and not item.is_revealed
-            and place is not None
-            and place.previous_grade is not None
-        ),
-        # Undo on the page of the item just graded, reached with Back.
-        "can_undo_here": item is not None and not live and services.can_undo(session, item),
-        "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
-        "overdue": live and item is not None and item.is_overdue(now),
         "grades": _grade_choices(),
         "error": error,
         "max_notes_length": services.MAX_NOTES_LENGTH,
     }
+    if item is not None:
+        now = timezone.now()
+        place = services.item_place(session, item.position)
+        live = session.is_open and item.position == session.current_position
+        remaining = item.remaining(now) if live and not item.is_revealed else None
+        context |= {
+            "place": place,
+            "live": live,
+            # The bar over the next item right after a grade, offering to take that grade back.
+            "undo_previous": live and not item.is_revealed and place.previous_grade is not None,
+            # The same offer on the page of the item just graded, reached with Back.
+            "undo_this": not live and services.can_undo(session, item),
+            "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
+            "overdue": live and item.is_overdue(now),
+        }
     template_name = DETAIL_TEMPLATE
     if request.htmx:
         template_name += "#interview"
