@@ -150,7 +150,7 @@ async def run_interview(
         raise RuntimeError(f"starting an interview answered {response.status_code}")
     session_url = response.headers["location"]
     stats.sessions.append(int(session_url.strip("/").split("/")[-1]))
-    page = await client.get(session_url)
+    page = await client.get(session_url, follow_redirects=True)  # to the first item's page
     token = form_token(page.text)
     htmx = {"HX-Request": "true", "X-CSRFToken": token}
     fragment = page.text

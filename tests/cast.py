@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group, Permission, User
@@ -25,7 +26,8 @@ from pytest_django import DjangoAssertNumQueries
 
 from questions.models import Category, Question
 from sessions import services
-from sessions.models import InterviewSession
+from sessions.models import GradeChange, InterviewSession, Item
+from tests.dom import find_all
 
 _MIGRATION = importlib.import_module("questions.migrations.0003_editors_group")
 EDITORS = _MIGRATION.EDITORS
@@ -34,6 +36,11 @@ PASSWORD = "a-Long-pass-phrase-42"  # everyone's, so a test can log in through t
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LIMIT = 60  # seconds per item in a timed interview
 HTMX = {"HTTP_HX_REQUEST": "true"}  # the header HTMX sends: client.get(url, **HTMX)
+
+
+def at(seconds: float) -> datetime:
+    """`seconds` after T0."""
+    return T0 + timedelta(seconds=seconds)
 
 
 class FastPBKDF2PasswordHasher(PBKDF2PasswordHasher):
@@ -118,6 +125,33 @@ def messages_of(response: HttpResponse) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def messages_shown(markup: str) -> list[str]:
+    """The messages a rendered page shows, as the user reads them."""
+    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
+
+
+def stat(markup: str, name: str) -> str:
+    """The words of the summary figure marked `data-testid=name` ("score", "graded", …)."""
+    (value,) = find_all(markup, "span", **{"data-testid": name})
+    return value.words
+
+
+def place_text(markup: str) -> str:
+    """Where the interview stands, as its progress line says: "Question 1 of 3"."""
+    (label,) = find_all(markup, "p", cls="progress-label")
+    return label.elements[0].words
+
+
+# Interview addresses.
+def item_url(session: InterviewSession, position: int, action: str = "") -> str:
+    """One item's own page, or with `action` ("reveal", "grade", …) the address it posts to."""
+    return f"/interviews/{session.pk}/items/{position}/" + (f"{action}/" if action else "")
+
+
+def summary_url(session: InterviewSession) -> str:
+    return f"/interviews/{session.pk}/summary/"
+
+
 # The props.
 def make_question(number: int, *, category: Category | None = None, **fields: object) -> Question:
     if category is None:
@@ -146,4 +180,32 @@ def start_interview(
         seconds_per_item=seconds_per_item,
         include_scenarios=include_scenarios,
         now=now,
+    )
+
+
+def reveal_current(session: InterviewSession, *, notes: str = "", now: datetime = T0) -> Item:
+    """Show and reveal the current item, both at `now`."""
+    item = services.show_current_item(session=session, now=now)
+    assert item is not None
+    return services.reveal_item(session=session, position=item.position, notes=notes, now=now)
+
+
+def answer(session: InterviewSession, grade: int, *, notes: str = "", now: datetime = T0) -> Item:
+    """Show, reveal and grade the current item, all at `now`."""
+    item = reveal_current(session, notes=notes, now=now)
+    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
+
+
+def answer_each(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
+    """Answer the next items, one grade each, all at `now`."""
+    for grade in grades:
+        answer(session, grade, now=now)
+
+
+def state() -> tuple[list[tuple[Any, ...]], ...]:
+    """Every interview row: what a refused request must leave exactly as it was."""
+    return (
+        list(InterviewSession.objects.order_by("pk").values_list()),
+        list(Item.objects.order_by("pk").values_list()),
+        list(GradeChange.objects.order_by("pk").values_list()),
     )

@@ -2,11 +2,25 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from pytest_django.fixtures import Settings
+from time_machine import TimeMachineFixture
 
 from questions.bank import BUNDLED_BANK, ParsedBank, read_bank
 from questions.importing import import_bank
-from tests.cast import FAST_PASSWORD_HASHERS, ensure_editors_group, make_other_user, make_owner
+from questions.models import Question
+from sessions import services
+from sessions.models import InterviewSession
+from tests.cast import (
+    FAST_PASSWORD_HASHERS,
+    T0,
+    ensure_editors_group,
+    logged_in,
+    make_other_user,
+    make_owner,
+    make_question,
+    start_interview,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +56,12 @@ def owner(db: None) -> User:
 
 
 @pytest.fixture
+def owner_client(owner: User) -> Client:
+    """A test client logged in as the owner."""
+    return logged_in(owner)
+
+
+@pytest.fixture
 def other_user(db: None) -> User:
     return make_other_user()
 
@@ -51,3 +71,30 @@ def editors_group(db: None) -> Group:
     # A transactional test (the live server needs committed data) flushes the database after
     # it ran, deleting the group the data migration made: put it back.
     return ensure_editors_group()
+
+
+@pytest.fixture
+def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:
+    """Time stands still at T0 until the test moves it (`clock.move_to(..., tick=False)`)."""
+    time_machine.move_to(T0, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def questions(db: None) -> list[Question]:
+    """Questions 1 to 3, in the default category."""
+    return [make_question(number) for number in range(1, 4)]
+
+
+@pytest.fixture
+def four_questions(db: None) -> list[Question]:
+    """Questions 1 to 4, in the default category."""
+    return [make_question(number) for number in range(1, 5)]
+
+
+@pytest.fixture
+def session(owner: User, questions: list[Question], clock: TimeMachineFixture) -> InterviewSession:
+    """The owner's timed interview of the three questions, the first one on screen since T0."""
+    session = start_interview(owner, questions)
+    services.show_current_item(session=session, now=T0)
+    return session

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,101 +19,38 @@ from django.test import Client
 
 from questions.models import Question
 from sessions import progress, services
-from sessions.models import Grade, GradeChange, InterviewSession, Item
+from sessions.models import Grade, GradeChange, InterviewSession
 from tests.cast import (
-    T0,
+    HTMX,
+    answer,
+    answer_each,
+    at,
+    count_queries,
+    html,
+    item_url,
     logged_in,
     make_other_user,
-    make_owner,
     make_question,
+    messages_shown,
     start_interview,
+    stat,
+    state,
+    summary_url,
 )
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 GRADE_CHOICE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
 NOT_GRADED = "Only a graded question can have its grade changed."
+# The summary of a finished interview, whatever its length and its grade changes: the login
+# session, the user, the middleware's open-interview check, the interview, its items with their
+# categories, their grade changes (one prefetch), its totals, its category breakdown and its weak
+# questions.
+SUMMARY_BUDGET = 9
 
 
-def at(seconds: float) -> Any:
-    return T0 + timedelta(seconds=seconds)
-
-
-# The props.
-@pytest.fixture
-def clock(time_machine: Any) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 4)]
-
-
-@pytest.fixture
-def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
-    """The owner's timed interview of three questions, the first one on screen since T0."""
-    session = start_interview(owner, questions)
-    services.show_current_item(session=session, now=T0)
-    return session
-
-
-def reveal_current(session: InterviewSession, *, notes: str = "", now: Any = T0) -> Item:
-    item = services.show_current_item(session=session, now=now)
-    assert item is not None
-    return services.reveal_item(session=session, position=item.position, notes=notes, now=now)
-
-
-def answer(session: InterviewSession, grade: int, *, notes: str = "", now: Any = T0) -> Item:
-    """Show, reveal and grade the current item, all at `now`."""
-    item = reveal_current(session, notes=notes, now=now)
-    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
-
-
-def state() -> tuple[list[tuple[Any, ...]], ...]:
-    """Every interview row: what a refused request must leave exactly as it was."""
-    return (
-        list(InterviewSession.objects.order_by("pk").values_list()),
-        list(Item.objects.order_by("pk").values_list()),
-        list(GradeChange.objects.order_by("pk").values_list()),
-    )
-
-
-# URLs and pages.
-def item_url(session: InterviewSession, position: int, action: str = "") -> str:
-    return f"/interviews/{session.pk}/items/{position}/" + (f"{action}/" if action else "")
-
-
-def summary_url(session: InterviewSession) -> str:
-    return f"/interviews/{session.pk}/summary/"
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def messages_shown(markup: str) -> list[str]:
-    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
-
-
-def stat(markup: str, name: str) -> str:
-    (value,) = find_all(markup, "span", **{"data-testid": name})
-    return value.words
-
-
+# Reading pages.
 def card(markup: str, position: int) -> Any:
     (found,) = find_all(markup, "li", cls="item-card", id_=f"item-{position}")
     return found
@@ -160,12 +96,12 @@ def csv_rows(client: Client) -> list[dict[str, str]]:
 
 class TestChangeOnTheSummary:
     def test_htmx_change_returns_the_summary_region_with_the_new_score(
-        self, client: Client, finished: InterviewSession, owner: User, clock: Any
+        self, owner_client: Client, finished: InterviewSession, owner: User, clock: Any
     ) -> None:
-        assert stat(html(client.get(summary_url(finished))), "score") == "67%"
+        assert stat(html(owner_client.get(summary_url(finished))), "score") == "67%"
         clock.move_to(at(600), tick=False)
 
-        response = change(client, finished, 0, Grade.PARTIAL, **HTMX)
+        response = change(owner_client, finished, 0, Grade.PARTIAL, **HTMX)
 
         assert response.status_code == 200
         fragment = html(response)
@@ -181,13 +117,13 @@ class TestChangeOnTheSummary:
         assert finished.items.get(position=0).grade == Grade.PARTIAL
 
     def test_a_plain_change_redirects_to_the_item_on_the_summary_with_a_message(
-        self, client: Client, finished: InterviewSession
+        self, owner_client: Client, finished: InterviewSession
     ) -> None:
-        response = change(client, finished, 1, Grade.MISSED)
+        response = change(owner_client, finished, 1, Grade.MISSED)
 
         assert response.status_code == 302
         assert response["Location"] == f"{summary_url(finished)}#item-1"
-        page = html(client.get(response["Location"]))
+        page = html(owner_client.get(response["Location"]))
         assert "Grade changed; the scores follow it." in messages_shown(page)
         assert stat(page, "score") == "44%"  # (3 + 0 + 1) / 9
         assert pill(card(page, 1)) == "Missed"
@@ -195,19 +131,26 @@ class TestChangeOnTheSummary:
         assert changes.elements[0].words.startswith("Solid → Missed by you")
 
     def test_every_page_follows_the_changed_grade(
-        self, client: Client, finished: InterviewSession, owner: User, questions: list[Question]
+        self,
+        owner_client: Client,
+        finished: InterviewSession,
+        owner: User,
+        questions: list[Question],
     ) -> None:
-        assert (dashboard_score(client), history_score(client)) == ("67%", "67%")
+        assert (dashboard_score(owner_client), history_score(owner_client)) == ("67%", "67%")
         assert [point.percent for point in progress.score_series(owner)] == [67]
-        assert csv_rows(client)[0]["grade"] == "Excellent"
+        assert csv_rows(owner_client)[0]["grade"] == "Excellent"
 
-        change(client, finished, 0, Grade.MISSED, **HTMX)
+        change(owner_client, finished, 0, Grade.MISSED, **HTMX)
 
-        assert (dashboard_score(client), history_score(client)) == ("33%", "33%")  # 3 / 9
+        assert (dashboard_score(owner_client), history_score(owner_client)) == (
+            "33%",
+            "33%",
+        )  # 3 / 9
         assert [point.percent for point in progress.score_series(owner)] == [33]
         (average,) = progress.category_averages(owner)
         assert (average.graded, average.points, average.percent) == (3, 3, 33)
-        rows = csv_rows(client)
+        rows = csv_rows(owner_client)
         assert [(row["position"], row["grade"], row["points"]) for row in rows] == [
             ("1", "Missed", "0"),
             ("2", "Solid", "2"),
@@ -217,13 +160,13 @@ class TestChangeOnTheSummary:
         assert (attempt.grade, attempt.grade_label) == (Grade.MISSED, "Missed")
 
     def test_a_change_is_also_offered_on_the_items_own_page(
-        self, client: Client, finished: InterviewSession
+        self, owner_client: Client, finished: InterviewSession
     ) -> None:
-        page = html(client.get(item_url(finished, 2)))
+        page = html(owner_client.get(item_url(finished, 2)))
         (form,) = find_all(page, "form", cls="change-grade")
         assert form.find("input", name="return_to").attrs["value"] == "interview"
 
-        response = client.post(
+        response = owner_client.post(
             item_url(finished, 2, "change"), {"grade": "3", "return_to": "interview"}, **HTMX
         )
 
@@ -236,11 +179,11 @@ class TestChangeOnTheSummary:
 
     @pytest.mark.parametrize("value", ["7", "-1", "x", ""])
     def test_an_invalid_grade_gets_400_and_changes_nothing(
-        self, client: Client, finished: InterviewSession, value: str
+        self, owner_client: Client, finished: InterviewSession, value: str
     ) -> None:
         before = state()
 
-        response = change(client, finished, 0, value, **HTMX)
+        response = change(owner_client, finished, 0, value, **HTMX)
 
         assert response.status_code == 400
         (alert,) = find_all(html(response), "p", role="alert")
@@ -249,25 +192,25 @@ class TestChangeOnTheSummary:
         assert state() == before
 
     def test_an_invalid_plain_post_redirects_with_the_message_and_changes_nothing(
-        self, client: Client, finished: InterviewSession
+        self, owner_client: Client, finished: InterviewSession
     ) -> None:
         before = state()
 
-        response = change(client, finished, 0, "7", follow=True)
+        response = change(owner_client, finished, 0, "7", follow=True)
 
         assert GRADE_CHOICE in messages_shown(html(response))
         assert "Grade changed; the scores follow it." not in messages_shown(html(response))
         assert state() == before
 
     def test_an_ungraded_item_cannot_be_changed(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         answer(session, Grade.SOLID)
         services.end_session(session=session, now=at(5))  # items 1 and 2 left ungraded
         before = state()
 
-        htmx = change(client, session, 1, Grade.EXCELLENT, **HTMX)
-        plain = change(client, session, 2, Grade.EXCELLENT, follow=True)
+        htmx = change(owner_client, session, 1, Grade.EXCELLENT, **HTMX)
+        plain = change(owner_client, session, 2, Grade.EXCELLENT, follow=True)
 
         assert htmx.status_code == 400
         assert find_all(html(htmx), "p", role="alert")[0].words == NOT_GRADED
@@ -275,11 +218,11 @@ class TestChangeOnTheSummary:
         assert state() == before
 
     def test_the_same_grade_again_records_no_change(
-        self, client: Client, finished: InterviewSession
+        self, owner_client: Client, finished: InterviewSession
     ) -> None:
         before = state()
 
-        response = change(client, finished, 0, Grade.EXCELLENT, **HTMX)
+        response = change(owner_client, finished, 0, Grade.EXCELLENT, **HTMX)
 
         assert response.status_code == 200
         assert state() == before
@@ -291,3 +234,36 @@ class TestChangeOnTheSummary:
         for headers in ({}, HTMX):
             assert change(intruder, finished, 0, Grade.MISSED, **headers).status_code == 404
         assert state() == before
+
+
+class TestSummaryQueries:
+    def test_the_summary_runs_as_many_queries_for_12_items_with_changes_as_for_3(
+        self, owner_client: Client, owner: User, clock: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        asked = [make_question(number) for number in range(1, 13)]
+        short = start_interview(owner, asked[:3])
+        answer_each(short, [Grade.SOLID, Grade.PARTIAL, Grade.EXCELLENT])
+        long = start_interview(owner, asked, now=at(60))
+        answer_each(
+            long, [Grade.MISSED, Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT] * 3, now=at(60)
+        )
+        for position, grade in [
+            (0, Grade.SOLID),
+            (0, Grade.EXCELLENT),
+            (4, Grade.SOLID),
+            (11, Grade.MISSED),
+        ]:
+            services.change_grade(
+                session=long, position=position, grade=grade, user=owner, now=at(600)
+            )
+        changed = find_all(html(owner_client.get(summary_url(long))), "ul", cls="grade-changes")
+        assert [len(listed.elements) for listed in changed] == [2, 1, 1]
+
+        counts = [
+            count_queries(
+                owner_client, summary_url(session), django_assert_max_num_queries, SUMMARY_BUDGET
+            )
+            for session in (short, long)
+        ]
+
+        assert counts == [SUMMARY_BUDGET, SUMMARY_BUDGET]

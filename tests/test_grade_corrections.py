@@ -9,31 +9,34 @@ time-machine, never slept through.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, GradeChange, InterviewSession, Item
 from tests.cast import (
+    HTMX,
     LIMIT,
     T0,
+    answer,
+    at,
+    html,
+    item_url,
     logged_in,
     make_other_user,
-    make_owner,
-    make_question,
-    start_interview,
+    messages_shown,
+    place_text,
+    reveal_current,
+    state,
 )
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 TOO_LATE = "That grade can no longer be undone: the interview has moved on."
 CLOSED = "This interview has finished; it can no longer be changed."
 # Queries the HTMX grade → next item step may spend (the issue's budget).
@@ -44,85 +47,18 @@ STEP_BUDGET = 12
 UNDO_STEP_BUDGET = 13
 
 
-def at(seconds: float) -> Any:
-    return T0 + timedelta(seconds=seconds)
-
-
 # The props.
-@pytest.fixture
-def clock(time_machine: Any) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 4)]
-
-
-@pytest.fixture
-def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
-    """The owner's timed interview of three questions, the first one on screen since T0."""
-    session = start_interview(owner, questions)
-    services.show_current_item(session=session, now=T0)
-    return session
-
-
-def reveal_current(session: InterviewSession, *, notes: str = "", now: Any = T0) -> Item:
-    item = services.show_current_item(session=session, now=now)
-    assert item is not None
-    return services.reveal_item(session=session, position=item.position, notes=notes, now=now)
-
-
-def answer(session: InterviewSession, grade: int, *, notes: str = "", now: Any = T0) -> Item:
-    """Show, reveal and grade the current item, all at `now`."""
-    item = reveal_current(session, notes=notes, now=now)
-    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
 
 
 def undo(session: InterviewSession, position: int, user: User, now: Any = T0) -> Item:
     return services.undo_grade(session=session, position=position, user=user, now=now)
 
 
-def state() -> tuple[list[tuple[Any, ...]], ...]:
-    """Every interview row: what a refused request must leave exactly as it was."""
-    return (
-        list(InterviewSession.objects.order_by("pk").values_list()),
-        list(Item.objects.order_by("pk").values_list()),
-        list(GradeChange.objects.order_by("pk").values_list()),
-    )
-
-
 # URLs and pages.
-def item_url(session: InterviewSession, position: int, action: str = "") -> str:
-    return f"/interviews/{session.pk}/items/{position}/" + (f"{action}/" if action else "")
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def messages_shown(markup: str) -> list[str]:
-    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
 
 
 def grade_buttons(markup: str) -> list[str]:
     return [button.attrs["value"] for button in find_all(markup, "button", name="grade")]
-
-
-def place_text(markup: str) -> str:
-    (label,) = find_all(markup, "p", cls="progress-label")
-    return label.elements[0].words
 
 
 class TestUndoService:
@@ -251,11 +187,11 @@ class TestUndoService:
 
 class TestUndoViews:
     def test_after_an_htmx_grade_the_status_line_offers_undo(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
 
-        response = client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
+        response = owner_client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
 
         assert response.status_code == 200
         assert response["HX-Push-Url"] == item_url(session, 1)
@@ -267,23 +203,23 @@ class TestUndoViews:
         assert button.words.startswith("Undo")
 
     def test_the_undo_line_goes_once_the_next_item_is_revealed(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
-        client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+        owner_client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
 
-        response = client.post(item_url(session, 1, "reveal"), {"notes": ""}, **HTMX)
+        response = owner_client.post(item_url(session, 1, "reveal"), {"notes": ""}, **HTMX)
 
         assert grade_buttons(html(response)) == ["0", "1", "2", "3"]
         assert not find_all(html(response), "form", cls="undo-bar")
 
     def test_htmx_undo_returns_the_revealed_item_with_its_grade_buttons(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        client.post(item_url(session, 0, "reveal"), {"notes": "my first answer"}, **HTMX)
-        client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": "my first answer"}, **HTMX)
+        owner_client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
 
-        response = client.post(
+        response = owner_client.post(
             item_url(session, 0, "undo"),
             HTTP_HX_CURRENT_URL=f"http://testserver{item_url(session, 1)}",
             **HTMX,
@@ -302,29 +238,29 @@ class TestUndoViews:
         assert session.items.get(position=0).grade is None
 
     def test_a_plain_undo_redirects_to_the_item(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        client.post(item_url(session, 0, "reveal"), {"notes": "kept"})
-        client.post(item_url(session, 0, "grade"), {"grade": "1"})
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": "kept"})
+        owner_client.post(item_url(session, 0, "grade"), {"grade": "1"})
 
-        response = client.post(item_url(session, 0, "undo"))
+        response = owner_client.post(item_url(session, 0, "undo"))
 
         assert response.status_code == 302
         assert response["Location"] == item_url(session, 0)
-        page = html(client.get(response["Location"]))
+        page = html(owner_client.get(response["Location"]))
         assert grade_buttons(page) == ["0", "1", "2", "3"]
         assert find_all(page, "div", cls="notes-text")[0].words == "kept"
         assert GradeChange.objects.get().old_grade == Grade.PARTIAL
 
     def test_a_refused_htmx_undo_gets_409_and_the_message(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
-        client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
-        client.post(item_url(session, 1, "reveal"), {"notes": ""}, **HTMX)
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+        owner_client.post(item_url(session, 0, "grade"), {"grade": "3"}, **HTMX)
+        owner_client.post(item_url(session, 1, "reveal"), {"notes": ""}, **HTMX)
         before = state()
 
-        response = client.post(item_url(session, 0, "undo"), **HTMX)
+        response = owner_client.post(item_url(session, 0, "undo"), **HTMX)
 
         assert response.status_code == 409
         fragment = html(response)
@@ -335,28 +271,28 @@ class TestUndoViews:
         assert state() == before
 
     def test_a_refused_plain_undo_redirects_with_the_message(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         for position, grade in [(0, "3"), (1, "2")]:
-            client.post(item_url(session, position, "reveal"), {"notes": ""})
-            client.post(item_url(session, position, "grade"), {"grade": grade})
+            owner_client.post(item_url(session, position, "reveal"), {"notes": ""})
+            owner_client.post(item_url(session, position, "grade"), {"grade": grade})
         before = state()
 
-        response = client.post(item_url(session, 0, "undo"), follow=True)
+        response = owner_client.post(item_url(session, 0, "undo"), follow=True)
 
         assert response.redirect_chain == [(item_url(session, 2), 302)]
         assert any(message.startswith(TOO_LATE) for message in messages_shown(html(response)))
         assert state() == before
 
     def test_undo_in_a_finished_interview_is_refused_with_a_message(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         for grade in (Grade.SOLID, Grade.PARTIAL, Grade.EXCELLENT):
             answer(session, grade)
         before = state()
 
-        plain = client.post(item_url(session, 2, "undo"), follow=True)
-        htmx = client.post(item_url(session, 2, "undo"), **HTMX)
+        plain = owner_client.post(item_url(session, 2, "undo"), follow=True)
+        htmx = owner_client.post(item_url(session, 2, "undo"), **HTMX)
 
         assert CLOSED in messages_shown(html(plain))
         assert htmx["HX-Redirect"] == f"/interviews/{session.pk}/"
@@ -374,21 +310,21 @@ class TestUndoViews:
 
 class TestQueryBudgets:
     def test_the_htmx_grade_step_stays_within_budget(
-        self, client: Client, session: InterviewSession, django_assert_max_num_queries: Any
+        self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any
     ) -> None:
-        client.get(item_url(session, 0))
-        client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+        owner_client.get(item_url(session, 0))
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
 
         with django_assert_max_num_queries(STEP_BUDGET):
-            response = client.post(item_url(session, 0, "grade"), {"grade": "2"}, **HTMX)
+            response = owner_client.post(item_url(session, 0, "grade"), {"grade": "2"}, **HTMX)
 
         assert place_text(html(response)) == "Question 2 of 3"
         assert find_all(html(response), "form", cls="undo-bar")
 
     def test_the_htmx_undo_step_stays_within_budget(
-        self, client: Client, session: InterviewSession, django_assert_max_num_queries: Any
+        self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any
     ) -> None:
-        self.undo_step(client, session, django_assert_max_num_queries, UNDO_STEP_BUDGET)
+        self.undo_step(owner_client, session, django_assert_max_num_queries, UNDO_STEP_BUDGET)
 
     def undo_step(
         self, client: Client, session: InterviewSession, budget_fixture: Any, budget: int

@@ -9,19 +9,26 @@ what the retry asks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 
 from questions.models import Category, Question, Scenario
 from sessions import progress, services
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import T0, logged_in, make_owner, make_question, start_interview
+from tests.cast import (
+    T0,
+    answer_each,
+    html,
+    make_question,
+    messages_shown,
+    start_interview,
+    stat,
+    summary_url,
+)
 from tests.dom import Node, find_all
 
 pytestmark = pytest.mark.django_db
@@ -32,51 +39,8 @@ NOTHING_TO_RETRY = (
 )
 
 
-@pytest.fixture
-def clock(time_machine: Any) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 5)]
-
-
-def play(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
-    """Show, reveal and grade the next items, one grade each."""
-    for grade in grades:
-        item = services.show_current_item(session=session, now=now)
-        assert item is not None
-        services.reveal_item(session=session, position=item.position, notes="", now=now)
-        services.grade_item(session=session, position=item.position, grade=grade, now=now)
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def messages_shown(markup: str) -> list[str]:
-    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
-
-
-def stat(markup: str, name: str) -> str:
-    (value,) = find_all(markup, "span", **{"data-testid": name})
-    return value.words
-
-
 def summary(client: Client, session: InterviewSession) -> str:
-    return html(client.get(f"/interviews/{session.pk}/summary/"))
+    return html(client.get(summary_url(session)))
 
 
 def history_rows(client: Client) -> list[Node]:
@@ -113,13 +77,13 @@ def retry_offered(markup: str, session: InterviewSession) -> bool:
 
 class TestSessionScore:
     def test_only_graded_items_count_and_unanswered_ones_are_reported_apart(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        session = start_interview(owner, questions)
-        play(session, [Grade.EXCELLENT, Grade.PARTIAL])  # item 2 is now on screen
+        session = start_interview(owner, four_questions)
+        answer_each(session, [Grade.EXCELLENT, Grade.PARTIAL])  # item 2 is now on screen
         services.end_session(session=session, now=T0)  # item 3 was never shown
 
-        page = summary(client, session)
+        page = summary(owner_client, session)
 
         assert stat(page, "score") == "67%"  # 4 of 6 points; counted as zeros it would be 33%
         (label,) = [s for s in find_all(page, "span", cls="stat-label") if "points" in s.words]
@@ -127,52 +91,52 @@ class TestSessionScore:
         assert stat(page, "graded") == "2"
         assert stat(page, "unanswered") == "1"
         assert trend(owner) == [(session.pk, 67)]
-        (row,) = history_rows(client)
+        (row,) = history_rows(owner_client)
         assert score_cell(row) == "67%"
         assert "1 unanswered" in row.find("td", **{"data-label": "Graded"}).words
 
-    def test_a_half_percent_rounds_up(self, client: Client, owner: User, clock: Any) -> None:
+    def test_a_half_percent_rounds_up(self, owner_client: Client, owner: User, clock: Any) -> None:
         session = start_interview(owner, [make_question(number) for number in range(1, 9)])
-        play(session, [Grade.EXCELLENT] + [Grade.MISSED] * 7)
+        answer_each(session, [Grade.EXCELLENT] + [Grade.MISSED] * 7)
 
         # 3 of 24 points is 12.5 %: halves round up (Python's round() would say 12).
-        assert stat(summary(client, session), "score") == "13%"
+        assert stat(summary(owner_client, session), "score") == "13%"
         assert trend(owner) == [(session.pk, 13)]
-        assert score_cell(history_rows(client)[0]) == "13%"
+        assert score_cell(history_rows(owner_client)[0]) == "13%"
 
     def test_a_session_with_nothing_graded_has_no_score_and_no_point_on_the_trend(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        graded = start_interview(owner, questions[:1])
-        play(graded, [Grade.SOLID])
-        empty = start_interview(owner, questions[1:])  # "Practise these", ended at once
+        graded = start_interview(owner, four_questions[:1])
+        answer_each(graded, [Grade.SOLID])
+        empty = start_interview(owner, four_questions[1:])  # "Practise these", ended at once
         services.show_current_item(session=empty, now=T0)
         services.end_session(session=empty, now=T0)
 
-        page = summary(client, empty)
+        page = summary(owner_client, empty)
 
         assert stat(page, "score") == "—"
         assert "Score (nothing graded)" in page
         assert stat(page, "unanswered") == "1"
         assert trend(owner) == [(graded.pk, 67)]
-        assert [score_cell(row) for row in history_rows(client)] == ["—", "67%"]
-        dashboard = html(client.get("/"))
+        assert [score_cell(row) for row in history_rows(owner_client)] == ["—", "67%"]
+        dashboard = html(owner_client.get("/"))
         assert "0%" not in [cell.words for cell in find_all(dashboard, "td", cls="num")]
 
     def test_an_interview_in_progress_shows_no_zero_score_in_history(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        session = start_interview(owner, questions)
+        session = start_interview(owner, four_questions)
         services.show_current_item(session=session, now=T0)
 
-        (row,) = history_rows(client)
+        (row,) = history_rows(owner_client)
         assert score_cell(row) == "—"
         assert badge(row).words == "In progress"
         assert "badge-neutral" in badge(row).attrs["class"]
 
-        play(session, [Grade.SOLID])
+        answer_each(session, [Grade.SOLID])
 
-        (row,) = history_rows(client)
+        (row,) = history_rows(owner_client)
         assert score_cell(row) == "67%"  # its graded items so far
         assert badge(row).words == "In progress"
         assert trend(owner) == []  # no final score yet
@@ -184,20 +148,20 @@ class TestSessionScore:
     )
     def test_an_abandoned_interview_is_labelled_and_on_the_trend_only_with_grades(
         self,
-        client: Client,
+        owner_client: Client,
         owner: User,
-        questions: list[Question],
+        four_questions: list[Question],
         clock: Any,
         grades: list[int],
         on_the_trend: bool,
     ) -> None:
-        finished = start_interview(owner, questions[:1])
-        play(finished, [Grade.PARTIAL])
-        forgotten = start_interview(owner, questions[1:], now=T0 + timedelta(minutes=1))
-        play(forgotten, grades, now=T0 + timedelta(minutes=1))
+        finished = start_interview(owner, four_questions[:1])
+        answer_each(finished, [Grade.PARTIAL])
+        forgotten = start_interview(owner, four_questions[1:], now=T0 + timedelta(minutes=1))
+        answer_each(forgotten, grades, now=T0 + timedelta(minutes=1))
         clock.move_to(T0 + timedelta(hours=25), tick=False)
 
-        rows = history_rows(client)  # this page load abandons it
+        rows = history_rows(owner_client)  # this page load abandons it
 
         assert [badge(row).words for row in rows] == ["Abandoned", "Finished"]
         assert "badge-warning" in badge(rows[0]).attrs["class"]
@@ -206,13 +170,13 @@ class TestSessionScore:
         assert trend(owner) == expected
 
     def test_an_interview_ended_early_is_labelled_so(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        session = start_interview(owner, questions)
-        play(session, [Grade.MISSED])
+        session = start_interview(owner, four_questions)
+        answer_each(session, [Grade.MISSED])
         services.end_session(session=session, now=T0)
 
-        (row,) = history_rows(client)
+        (row,) = history_rows(owner_client)
 
         assert badge(row).words == "Ended early"
         assert score_cell(row) == "0%"  # a real zero: one item, graded Missed
@@ -233,16 +197,16 @@ class TestCategoryScores:
             make_question(121, category=advanced),
         ]
         session = start_interview(owner, questions)
-        play(session, [Grade.EXCELLENT, Grade.PARTIAL])
+        answer_each(session, [Grade.EXCELLENT, Grade.PARTIAL])
         services.end_session(session=session, now=T0)
         return session
 
     def test_the_summary_and_the_dashboard_agree(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        (table,) = find_all(summary(client, session), "table", cls="breakdown-table")
+        (table,) = find_all(summary(owner_client, session), "table", cls="breakdown-table")
         on_summary = table_rows(table, "Category", "Graded", "Unanswered", "Score")
-        (dashboard_table,) = find_all(html(client.get("/")), "table", cls="category-table")
+        (dashboard_table,) = find_all(html(owner_client.get("/")), "table", cls="category-table")
         on_dashboard = table_rows(dashboard_table, "Category", "Graded", "Average")
 
         assert on_summary == [
@@ -269,101 +233,103 @@ class TestCategoryScores:
 
 class TestWeakQuestions:
     @pytest.fixture
-    def partial_only(self, owner: User, questions: list[Question], clock: Any) -> InterviewSession:
-        session = start_interview(owner, questions[:3])
-        play(session, [Grade.PARTIAL, Grade.PARTIAL, Grade.PARTIAL])
+    def partial_only(
+        self, owner: User, four_questions: list[Question], clock: Any
+    ) -> InterviewSession:
+        session = start_interview(owner, four_questions[:3])
+        answer_each(session, [Grade.PARTIAL, Grade.PARTIAL, Grade.PARTIAL])
         return session
 
     def test_a_session_of_only_partial_answers_offers_retry_of_exactly_those(
         self,
-        client: Client,
+        owner_client: Client,
         partial_only: InterviewSession,
-        questions: list[Question],
+        four_questions: list[Question],
     ) -> None:
-        assert services.weak_questions(partial_only) == questions[:3]
-        assert retry_offered(summary(client, partial_only), partial_only)
+        assert services.weak_questions(partial_only) == four_questions[:3]
+        assert retry_offered(summary(owner_client, partial_only), partial_only)
 
-        response = client.post(f"/interviews/{partial_only.pk}/retry/")
+        response = owner_client.post(f"/interviews/{partial_only.pk}/retry/")
 
         retry = InterviewSession.objects.exclude(pk=partial_only.pk).get()
         assert response["Location"] == f"/interviews/{retry.pk}/"
         asked = list(retry.items.order_by("position").values_list("question_id", flat=True))
-        assert asked == [question.pk for question in questions[:3]]
+        assert asked == [question.pk for question in four_questions[:3]]
 
     def test_retired_weak_questions_are_not_offered_for_retry(
         self,
-        client: Client,
+        owner_client: Client,
         partial_only: InterviewSession,
-        questions: list[Question],
+        four_questions: list[Question],
     ) -> None:
-        Question.objects.filter(pk__in=[q.pk for q in questions[:3]]).update(is_active=False)
+        Question.objects.filter(pk__in=[q.pk for q in four_questions[:3]]).update(is_active=False)
 
         assert services.weak_questions(partial_only) == []
-        assert not retry_offered(summary(client, partial_only), partial_only)
-        response = client.post(f"/interviews/{partial_only.pk}/retry/", follow=True)
+        assert not retry_offered(summary(owner_client, partial_only), partial_only)
+        response = owner_client.post(f"/interviews/{partial_only.pk}/retry/", follow=True)
 
         assert NOTHING_TO_RETRY in messages_shown(html(response))
         assert InterviewSession.objects.count() == 1
 
     def test_only_the_weak_questions_still_active_are_retried(
         self,
-        client: Client,
+        owner_client: Client,
         owner: User,
-        questions: list[Question],
+        four_questions: list[Question],
         clock: Any,
     ) -> None:
-        session = start_interview(owner, questions)
-        play(session, [Grade.MISSED, Grade.EXCELLENT, Grade.PARTIAL, Grade.SOLID])
-        Question.objects.filter(pk=questions[0].pk).update(is_active=False)
+        session = start_interview(owner, four_questions)
+        answer_each(session, [Grade.MISSED, Grade.EXCELLENT, Grade.PARTIAL, Grade.SOLID])
+        Question.objects.filter(pk=four_questions[0].pk).update(is_active=False)
 
-        assert services.weak_questions(session) == [questions[2]]
-        assert retry_offered(summary(client, session), session)
-        client.post(f"/interviews/{session.pk}/retry/")
+        assert services.weak_questions(session) == [four_questions[2]]
+        assert retry_offered(summary(owner_client, session), session)
+        owner_client.post(f"/interviews/{session.pk}/retry/")
 
         retry = InterviewSession.objects.exclude(pk=session.pk).get()
-        assert list(retry.items.values_list("question_id", flat=True)) == [questions[2].pk]
+        assert list(retry.items.values_list("question_id", flat=True)) == [four_questions[2].pk]
 
     def test_a_weak_follow_up_makes_its_question_weak(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        Scenario.objects.create(question=questions[0], label="1.1", prompt="?", answer="!")
-        session = start_interview(owner, questions[:2], include_scenarios=True)
-        play(session, [Grade.EXCELLENT, Grade.MISSED, Grade.SOLID])
+        Scenario.objects.create(question=four_questions[0], label="1.1", prompt="?", answer="!")
+        session = start_interview(owner, four_questions[:2], include_scenarios=True)
+        answer_each(session, [Grade.EXCELLENT, Grade.MISSED, Grade.SOLID])
 
-        assert services.weak_questions(session) == [questions[0]]
-        assert retry_offered(summary(client, session), session)
+        assert services.weak_questions(session) == [four_questions[0]]
+        assert retry_offered(summary(owner_client, session), session)
 
     def test_a_session_without_weak_grades_offers_no_retry(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        session = start_interview(owner, questions[:2])
-        play(session, [Grade.SOLID, Grade.EXCELLENT])
+        session = start_interview(owner, four_questions[:2])
+        answer_each(session, [Grade.SOLID, Grade.EXCELLENT])
 
         assert services.weak_questions(session) == []
-        assert not retry_offered(summary(client, session), session)
+        assert not retry_offered(summary(owner_client, session), session)
 
     def test_the_dashboard_lists_a_partial_last_attempt_on_time_to_practise(
-        self, client: Client, owner: User, questions: list[Question], clock: Any
+        self, owner_client: Client, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        session = start_interview(owner, questions[:3])
-        play(session, [Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT])
+        session = start_interview(owner, four_questions[:3])
+        answer_each(session, [Grade.PARTIAL, Grade.SOLID, Grade.EXCELLENT])
         assert not Item.objects.filter(timed_out=True).exists()
 
         listed = progress.questions_to_practise(owner)
 
         assert [(q.number, q.last_grade_label) for q in listed] == [(1, "Partial")]
-        page = html(client.get("/"))
+        page = html(owner_client.get("/"))
         (weak_list,) = find_all(page, "ol", cls="weak-list")
         assert [li.find("a").attrs["href"] for li in weak_list.elements] == ["/questions/1/"]
         (form,) = find_all(page, "form", action="/interviews/practise/")
         assert [i.attrs["value"] for i in form.find_all("input", name="numbers")] == ["1"]
 
     def test_a_later_good_attempt_takes_a_question_off_the_list(
-        self, owner: User, questions: list[Question], clock: Any
+        self, owner: User, four_questions: list[Question], clock: Any
     ) -> None:
-        first = start_interview(owner, questions[:1])
-        play(first, [Grade.PARTIAL])
-        again = start_interview(owner, questions[:1], now=T0 + timedelta(hours=1))
-        play(again, [Grade.SOLID], now=T0 + timedelta(hours=1))
+        first = start_interview(owner, four_questions[:1])
+        answer_each(first, [Grade.PARTIAL])
+        again = start_interview(owner, four_questions[:1], now=T0 + timedelta(hours=1))
+        answer_each(again, [Grade.SOLID], now=T0 + timedelta(hours=1))
 
         assert progress.questions_to_practise(owner) == []

@@ -102,11 +102,6 @@ def undoer(user: User, session: InterviewSession) -> Callable[[], Item]:
     )
 
 
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 4)]
-
-
 def test_two_concurrent_grades_record_one(owner: User, questions: list[Question]) -> None:
     for _ in range(ROUNDS):
         session = start_interview(owner, questions)

@@ -18,6 +18,8 @@ from sessions.models import Grade, InterviewSession, Item
 from tests.cast import (
     LIMIT,
     T0,
+    answer,
+    at,
     make_other_user,
     make_question,
     start_interview,
@@ -28,10 +30,6 @@ pytestmark = pytest.mark.django_db
 GRACE = timedelta(seconds=3)  # settings.INTERVIEW_GRACE_SECONDS
 # Session + categories + scenarios + items, inside one transaction (savepoint in tests).
 START_BUDGET = 7
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
 
 
 # The cast and the props.
@@ -45,14 +43,6 @@ def make_scenario(question: Question, label: str, **fields: object) -> Scenario:
     defaults = {"prompt": f"Scenario {label}?", "answer": f"Scenario answer {label}."}
     defaults.update(fields)
     return Scenario.objects.create(question=question, label=label, **defaults)
-
-
-def answer(session: InterviewSession, grade: int, *, now: datetime, notes: str = "") -> Item:
-    """Show, reveal and grade the current item, all at `now`."""
-    item = services.show_current_item(session=session, now=now)
-    assert item is not None
-    services.reveal_item(session=session, position=item.position, notes=notes, now=now)
-    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
 
 
 def make_history(user: User, grades: Sequence[tuple[Question, int]], *, now: datetime) -> None:
@@ -77,11 +67,6 @@ def state(session: InterviewSession) -> tuple[object, ...]:
         session.finished_at,
         list(session.items.order_by("position").values_list()),
     )
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 5)]
 
 
 class TestDrawQuestions:
@@ -226,9 +211,11 @@ class TestStartSession:
 
         assert set(session.categories.all()) == {q1.category, other}
 
-    def test_practice_mode_has_no_time_limit(self, owner: User, questions: list[Question]) -> None:
+    def test_practice_mode_has_no_time_limit(
+        self, owner: User, four_questions: list[Question]
+    ) -> None:
         session = start_interview(
-            owner, questions, mode=InterviewSession.Mode.PRACTICE, include_scenarios=True
+            owner, four_questions, mode=InterviewSession.Mode.PRACTICE, include_scenarios=True
         )
         assert not session.is_timed
 
@@ -283,8 +270,8 @@ class TestStartSession:
 
 class TestClock:
     @pytest.fixture
-    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        return start_interview(owner, questions, include_scenarios=True)
+    def session(self, owner: User, four_questions: list[Question]) -> InterviewSession:
+        return start_interview(owner, four_questions, include_scenarios=True)
 
     def test_it_sets_the_deadline_on_first_show(self, session: InterviewSession) -> None:
         assert item_at(session, 0).deadline_at is None
@@ -386,8 +373,8 @@ class TestClock:
 
 class TestNotesAndReveal:
     @pytest.fixture
-    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = start_interview(owner, questions, include_scenarios=True)
+    def session(self, owner: User, four_questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, four_questions, include_scenarios=True)
         services.show_current_item(session=session, now=T0)
         return session
 
@@ -441,8 +428,8 @@ class TestNotesAndReveal:
 
 class TestGrade:
     @pytest.fixture
-    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = start_interview(owner, questions[:3], include_scenarios=True)
+    def session(self, owner: User, four_questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, four_questions[:3], include_scenarios=True)
         services.show_current_item(session=session, now=T0)
         return session
 
@@ -552,8 +539,8 @@ class TestCompareAndSet:
         monkeypatch.setattr(services, "_lock_open_session", check_only)
 
     @pytest.fixture
-    def revealed(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = start_interview(owner, questions)
+    def revealed(self, owner: User, four_questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, four_questions)
         services.show_current_item(session=session, now=at(0))
         services.reveal_item(session=session, position=0, notes="", now=at(5))
         return session
@@ -597,9 +584,9 @@ class TestCompareAndSet:
         assert revealed.status == InterviewSession.Status.ENDED_EARLY
 
     def test_an_item_revealed_meanwhile_is_not_revealed_again(
-        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+        self, owner: User, four_questions: list[Question], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        session = start_interview(owner, questions)
+        session = start_interview(owner, four_questions)
         services.show_current_item(session=session, now=at(0))
         stale_item = item_at(session, 0)  # read before the other request's reveal
         services.reveal_item(session=session, position=0, notes="first tab", now=at(5))
@@ -614,9 +601,9 @@ class TestCompareAndSet:
         assert state(session) == before
 
     def test_a_clock_started_meanwhile_is_not_restarted(
-        self, owner: User, questions: list[Question], monkeypatch: pytest.MonkeyPatch
+        self, owner: User, four_questions: list[Question], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        session = start_interview(owner, questions)
+        session = start_interview(owner, four_questions)
         stale_item = item_at(session, 0)  # read before the other request showed it
         services.show_current_item(session=session, now=at(0))
         monkeypatch.setattr(services, "current_item", lambda session: stale_item)
@@ -630,8 +617,8 @@ class TestCompareAndSet:
 
 class TestEndSession:
     @pytest.fixture
-    def session(self, owner: User, questions: list[Question]) -> InterviewSession:
-        session = start_interview(owner, questions, include_scenarios=True)
+    def session(self, owner: User, four_questions: list[Question]) -> InterviewSession:
+        session = start_interview(owner, four_questions, include_scenarios=True)
         answer(session, Grade.SOLID, now=at(10))
         services.reveal_item(session=session, position=1, notes="halfway", now=at(20))
         return session

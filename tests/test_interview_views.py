@@ -7,8 +7,7 @@ Every action is exercised as a plain form post (redirects, no JavaScript) and as
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,12 +24,18 @@ from tests.cast import (
     HTMX,
     LIMIT,
     T0,
+    answer_each,
     html,
+    item_url,
     logged_in,
     make_other_user,
     make_question,
     make_user,
+    messages_shown,
     start_interview,
+    stat,
+    state,
+    summary_url,
 )
 from tests.dom import find_all
 
@@ -45,26 +50,9 @@ STALE_MESSAGE = "That question is no longer the current one; here is where the i
 GRADE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
 
 
-def play(session: InterviewSession, grades: Sequence[int], *, now: datetime = T0) -> None:
-    """Answer the next items through the services, one grade each."""
-    for grade in grades:
-        item = services.show_current_item(session=session, now=now)
-        services.reveal_item(session=session, position=item.position, notes="", now=now)
-        services.grade_item(session=session, position=item.position, grade=grade, now=now)
-
-
 # URLs.
 def detail_url(session: InterviewSession) -> str:
     return f"/interviews/{session.pk}/"
-
-
-def item_url(session: InterviewSession, position: int, action: str) -> str:
-    return f"/interviews/{session.pk}/items/{position}/{action}/"
-
-
-def page_url(session: InterviewSession, position: int) -> str:
-    """The address of one item's page."""
-    return f"/interviews/{session.pk}/items/{position}/"
 
 
 def reveal(
@@ -94,13 +82,9 @@ def current_page(client: Client, session: InterviewSession) -> str:
     assert session.is_open
     assert (response.status_code, response["Location"]) == (
         302,
-        page_url(session, session.current_position),
+        item_url(session, session.current_position),
     )
     return html(client.get(response["Location"]))
-
-
-def messages_shown(markup: str) -> list[str]:
-    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
 
 
 def remaining_ms(markup: str) -> int:
@@ -116,38 +100,6 @@ def is_fragment(markup: str) -> bool:
         and "<html" not in markup
         and "<body" not in markup
     )
-
-
-def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Every interview row: what a refused request must leave exactly as it was."""
-    return (
-        list(InterviewSession.objects.order_by("pk").values_list()),
-        list(Item.objects.order_by("pk").values_list()),
-    )
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 4)]
-
-
-@pytest.fixture
-def clock(time_machine) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
-    """The owner's interview of three questions, the first one on screen since T0."""
-    session = start_interview(owner, questions)
-    services.show_current_item(session=session, now=T0)
-    return session
 
 
 # Every interview URL, with what a request to it posts.
@@ -215,7 +167,7 @@ class TestAccess:
     )
     def test_the_same_urls_work_for_the_owner(
         self,
-        client: Client,
+        owner_client: Client,
         session: InterviewSession,
         method: str,
         suffix: str,
@@ -225,7 +177,7 @@ class TestAccess:
         """The control for the test above: what 404s for the intruder works for the owner."""
         services.reveal_item(session=session, position=0, notes="mine", now=T0)
 
-        response = getattr(client, method)(detail_url(session) + suffix, data)
+        response = getattr(owner_client, method)(detail_url(session) + suffix, data)
 
         if expected.startswith("→ "):
             assert response.status_code == 302
@@ -256,36 +208,40 @@ class TestAccess:
         ],
     )
     def test_it_404s_on_malformed_or_unknown_ids(
-        self, client: Client, session: InterviewSession, method: str, url: str
+        self, owner_client: Client, session: InterviewSession, method: str, url: str
     ) -> None:
         before = state()
 
-        response = getattr(client, method)(url.format(pk=session.pk), {"notes": "", "grade": "1"})
+        response = getattr(owner_client, method)(
+            url.format(pk=session.pk), {"notes": "", "grade": "1"}
+        )
 
         assert response.status_code == 404
         assert state() == before
 
     def test_a_position_past_the_end_is_not_current(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         before = state()
 
-        response = client.post(item_url(session, 99, "notes"), {"notes": "nowhere"})
+        response = owner_client.post(item_url(session, 99, "notes"), {"notes": "nowhere"})
 
         assert response.status_code == 409
         assert STALE_MESSAGE in html(response)
         assert state() == before
 
-    def test_actions_only_accept_post(self, client: Client, session: InterviewSession) -> None:
+    def test_actions_only_accept_post(
+        self, owner_client: Client, session: InterviewSession
+    ) -> None:
         for action in ["notes", "reveal", "grade"]:
-            assert client.get(item_url(session, 0, action)).status_code == 405
-        assert client.get(detail_url(session) + "retry/").status_code == 405
+            assert owner_client.get(item_url(session, 0, action)).status_code == 405
+        assert owner_client.get(detail_url(session) + "retry/").status_code == 405
         assert Item.objects.get(session=session, position=0).revealed_at is None
 
 
 class TestNewInterviewForm:
-    def test_it_offers_the_defaults(self, bank: ParsedBank, client: Client) -> None:
-        page = html(client.get(NEW_URL))
+    def test_it_offers_the_defaults(self, bank: ParsedBank, owner_client: Client) -> None:
+        page = html(owner_client.get(NEW_URL))
 
         (count,) = find_all(page, "input", name="question_count")
         (seconds,) = find_all(page, "input", name="seconds_per_item")
@@ -299,11 +255,11 @@ class TestNewInterviewForm:
         assert all("checked" in box.attrs for box in boxes)
 
     def test_it_starts_an_interview_with_the_chosen_settings(
-        self, bank: ParsedBank, client: Client, owner: User
+        self, bank: ParsedBank, owner_client: Client, owner: User
     ) -> None:
         fundamentals = Category.objects.get(name="Fundamentals and Basics")
 
-        response = client.post(
+        response = owner_client.post(
             NEW_URL,
             {
                 "categories": [fundamentals.pk],
@@ -329,8 +285,8 @@ class TestNewInterviewForm:
         assert {item.category_id for item in items} == {fundamentals.pk}
         assert {item.time_limit_seconds for item in items} == {90}
 
-    def test_practice_mode_shows_no_clock(self, bank: ParsedBank, client: Client) -> None:
-        response = client.post(
+    def test_practice_mode_shows_no_clock(self, bank: ParsedBank, owner_client: Client) -> None:
+        response = owner_client.post(
             NEW_URL,
             {
                 "categories": [c.pk for c in Category.objects.all()],
@@ -409,7 +365,7 @@ class TestNewInterviewForm:
         ],
     )
     def test_it_rerenders_invalid_input_with_errors_and_creates_nothing(
-        self, bank: ParsedBank, client: Client, changes: dict, field: str, message: str
+        self, bank: ParsedBank, owner_client: Client, changes: dict, field: str, message: str
     ) -> None:
         fundamentals = Category.objects.get(name="Fundamentals and Basics")
         data: dict[str, Any] = {
@@ -424,7 +380,7 @@ class TestNewInterviewForm:
             fundamentals.pk if c == "FUNDAMENTALS" else c for c in data["categories"]
         ]
 
-        response = client.post(NEW_URL, data)
+        response = owner_client.post(NEW_URL, data)
 
         assert response.status_code == 400
         page = html(response)
@@ -435,9 +391,9 @@ class TestNewInterviewForm:
         assert not Item.objects.exists()
 
     def test_it_keeps_what_was_typed_when_rerendering(
-        self, bank: ParsedBank, client: Client
+        self, bank: ParsedBank, owner_client: Client
     ) -> None:
-        response = client.post(
+        response = owner_client.post(
             NEW_URL, {"question_count": "31", "seconds_per_item": "200", "mode": "practice"}
         )
 
@@ -450,9 +406,9 @@ class TestNewInterviewForm:
 
 class TestInterviewPage:
     def test_it_shows_one_item_with_progress_and_a_notes_box(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        page = current_page(client, session)
+        page = current_page(owner_client, session)
 
         assert "Question 1 of 3" in page
         (heading,) = find_all(page, "h1", id="item-heading")
@@ -467,10 +423,10 @@ class TestInterviewPage:
         assert questions[0].answer not in page  # not before the reveal
 
     def test_it_shows_the_answer_and_grade_buttons_after_the_reveal(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        reveal(client, session, 0, notes="My <b>answer</b>")
-        page = current_page(client, session)
+        reveal(owner_client, session, 0, notes="My <b>answer</b>")
+        page = current_page(owner_client, session)
 
         assert "My &lt;b&gt;answer&lt;/b&gt;" in page
         assert questions[0].answer in page
@@ -483,12 +439,12 @@ class TestInterviewPage:
         assert not find_all(page, "textarea", name="notes")
 
     def test_a_follow_up_scenario_is_labelled(
-        self, bank: ParsedBank, client: Client, owner: User, clock: Any
+        self, bank: ParsedBank, owner_client: Client, owner: User, clock: Any
     ) -> None:
         session = start_interview(owner, [Question.objects.get(number=1)], include_scenarios=True)
-        play(session, [Grade.SOLID])
+        answer_each(session, [Grade.SOLID])
 
-        page = current_page(client, session)
+        page = current_page(owner_client, session)
 
         # Follow-ups are counted apart from questions: one question, and its one follow-up.
         assert "Question 1 of 1 · follow-up 1 of 1" in page
@@ -497,39 +453,39 @@ class TestInterviewPage:
         assert find_all(page, "span", cls="tag-scenario")
 
     def test_the_notes_draft_is_saved_and_shown_on_reload(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        response = client.post(item_url(session, 0, "notes"), {"notes": "Draft <i>one</i>"})
+        response = owner_client.post(item_url(session, 0, "notes"), {"notes": "Draft <i>one</i>"})
 
         assert response.status_code == 204
         assert session.items.get(position=0).notes == "Draft <i>one</i>"
-        page = current_page(client, session)
+        page = current_page(owner_client, session)
         (notes,) = find_all(page, "textarea", name="notes")
         assert notes.words == "Draft <i>one</i>"  # escaped in the page, parsed back here
         assert "Draft &lt;i&gt;one&lt;/i&gt;" in page
 
     def test_a_reload_neither_stops_nor_restarts_the_clock(
-        self, client: Client, session: InterviewSession, clock: Any
+        self, owner_client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(T0 + timedelta(seconds=20), tick=False)
 
-        page = current_page(client, session)
+        page = current_page(owner_client, session)
 
         assert remaining_ms(page) == (LIMIT - 20) * 1000
         assert session.items.get(position=0).deadline_at == T0 + timedelta(seconds=LIMIT)
         assert "Time's up" not in page
 
     def test_a_reload_after_the_deadline_shows_times_up_and_the_reveal_is_timed_out(
-        self, client: Client, session: InterviewSession, clock: Any
+        self, owner_client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(T0 + timedelta(seconds=LIMIT + 1), tick=False)
 
-        page = current_page(client, session)
+        page = current_page(owner_client, session)
 
         assert remaining_ms(page) == 0
         assert "Time's up. Reveal the answer" in page
         clock.move_to(T0 + timedelta(seconds=LIMIT + 4), tick=False)  # past the grace, too
-        response = reveal(client, session, 0, notes="late", timed_out="", headers=HTMX)
+        response = reveal(owner_client, session, 0, notes="late", timed_out="", headers=HTMX)
         assert response.status_code == 200
         assert find_all(html(response), "span", cls="badge-danger")
         item = session.items.get(position=0)
@@ -539,10 +495,10 @@ class TestInterviewPage:
 
 class TestPlainFormFlow:
     def test_a_whole_interview_works_without_javascript(
-        self, bank: ParsedBank, client: Client, clock: Any
+        self, bank: ParsedBank, owner_client: Client, clock: Any
     ) -> None:
         fundamentals = Category.objects.get(name="Fundamentals and Basics")
-        response = client.post(
+        response = owner_client.post(
             NEW_URL,
             {
                 "categories": [fundamentals.pk],
@@ -567,19 +523,19 @@ class TestPlainFormFlow:
         ]
 
         for position, (reveal_at, grade_at, value) in enumerate(script):
-            page = current_page(client, session)
+            page = current_page(owner_client, session)
             assert places[position] in page
             clock.move_to(T0 + timedelta(seconds=reveal_at), tick=False)
-            response = reveal(client, session, position, notes=f"notes {position}")
+            response = reveal(owner_client, session, position, notes=f"notes {position}")
             assert (response.status_code, response["Location"]) == (
                 302,
-                page_url(session, position),
+                item_url(session, position),
             )
-            assert "Model answer" in html(client.get(response["Location"]))
+            assert "Model answer" in html(owner_client.get(response["Location"]))
             clock.move_to(T0 + timedelta(seconds=grade_at), tick=False)
-            response = grade(client, session, position, int(value))
+            response = grade(owner_client, session, position, int(value))
             # On to the next item's page; after the last one, to the interview (its summary).
-            after = page_url(session, position + 1) if position < 3 else detail_url(session)
+            after = item_url(session, position + 1) if position < 3 else detail_url(session)
             assert (response.status_code, response["Location"]) == (302, after)
 
         session.refresh_from_db()
@@ -589,7 +545,7 @@ class TestPlainFormFlow:
         assert [i.grade for i in items] == [3, 1, 2, 0]
         assert [i.timed_out for i in items] == [False, True, False, False]
         assert [i.notes for i in items] == ["notes 0", "notes 1", "notes 2", "notes 3"]
-        summary = html(client.get(detail_url(session)))
+        summary = html(owner_client.get(detail_url(session)))
         assert "Interview summary" in summary
         assert stat(summary, "score") == "50%"  # 6 of 12 points
         assert "Score (6 of 12 points)" in summary
@@ -597,21 +553,16 @@ class TestPlainFormFlow:
         assert stat(summary, "unanswered") == "0"
         assert stat(summary, "timed-out") == "1"
         assert stat(summary, "total-time") == "1 min 54 s"  # 30 + 64 + 10 + 10 seconds
-        summary_page = html(client.get(detail_url(session) + "summary/"))
+        summary_page = html(owner_client.get(summary_url(session)))
         for name in ["score", "graded", "unanswered", "timed-out", "total-time"]:
             assert stat(summary_page, name) == stat(summary, name)
 
 
-def stat(markup: str, name: str) -> str:
-    (value,) = find_all(markup, "span", **{"data-testid": name})
-    return value.words
-
-
 class TestHtmxFlow:
     def test_reveal_returns_only_the_interview_fragment(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        response = reveal(client, session, 0, notes="typed", headers=HTMX)
+        response = reveal(owner_client, session, 0, notes="typed", headers=HTMX)
 
         assert response.status_code == 200
         fragment = html(response)
@@ -621,12 +572,12 @@ class TestHtmxFlow:
         assert session.items.get(position=0).revealed_at == T0
 
     def test_grade_returns_the_next_items_fragment(
-        self, client: Client, session: InterviewSession, questions: list[Question], clock: Any
+        self, owner_client: Client, session: InterviewSession, questions: list[Question], clock: Any
     ) -> None:
-        reveal(client, session, 0, headers=HTMX)
+        reveal(owner_client, session, 0, headers=HTMX)
         clock.move_to(T0 + timedelta(seconds=12), tick=False)
 
-        response = grade(client, session, 0, 2, **HTMX)
+        response = grade(owner_client, session, 0, 2, **HTMX)
 
         assert response.status_code == 200
         fragment = html(response)
@@ -643,20 +594,20 @@ class TestHtmxFlow:
         )
 
     def test_the_last_grade_redirects_the_browser_to_the_session_page(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         for position in range(3):
-            reveal(client, session, position, headers=HTMX)
-            response = grade(client, session, position, 3, **HTMX)
+            reveal(owner_client, session, position, headers=HTMX)
+            response = grade(owner_client, session, position, 3, **HTMX)
 
         assert response.status_code == 200
         assert response["HX-Redirect"] == detail_url(session)
         session.refresh_from_db()
         assert session.status == InterviewSession.Status.FINISHED
-        assert stat(html(client.get(response["HX-Redirect"])), "score") == "100%"
+        assert stat(html(owner_client.get(response["HX-Redirect"])), "score") == "100%"
 
     def test_the_fragments_stay_small(
-        self, bank: ParsedBank, client: Client, owner: User, clock: Any
+        self, bank: ParsedBank, owner_client: Client, owner: User, clock: Any
     ) -> None:
         longest = sorted(Question.objects.all(), key=lambda q: len(q.answer))[-2:]
         with_scenario = max(
@@ -664,11 +615,11 @@ class TestHtmxFlow:
             key=lambda q: len(q.scenarios.get().answer),
         )
         session = start_interview(owner, [*longest, with_scenario], include_scenarios=True)
-        current_page(client, session)
+        current_page(owner_client, session)
         sizes = []
         for position in range(4):
-            revealed = reveal(client, session, position, notes="x" * 200, headers=HTMX)
-            graded = grade(client, session, position, 1, **HTMX)
+            revealed = reveal(owner_client, session, position, notes="x" * 200, headers=HTMX)
+            graded = grade(owner_client, session, position, 1, **HTMX)
             # Real steps, not refusals: every reveal shows the answer, every grade moves on.
             assert revealed.status_code == graded.status_code == 200
             assert session.items.get(position=position).grade == 1
@@ -704,7 +655,7 @@ class TestGradeStepQueries:
         bank_questions = list(Question.objects.order_by("number"))
         for offset in range(30):
             past = start_interview(veteran, bank_questions[offset * 3 : offset * 3 + 3])
-            play(past, [Grade.PARTIAL, Grade.SOLID, Grade.MISSED])
+            answer_each(past, [Grade.PARTIAL, Grade.SOLID, Grade.MISSED])
         assert InterviewSession.objects.filter(user=veteran).count() == 30
         current = start_interview(veteran, bank_questions[:4], include_scenarios=True)
         later = self.grade_step(logged_in(veteran), current, django_assert_max_num_queries)
@@ -715,13 +666,15 @@ class TestGradeStepQueries:
 class TestRefusals:
     @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
     def test_it_refuses_notes_over_ten_thousand_characters(
-        self, client: Client, session: InterviewSession, headers: dict
+        self, owner_client: Client, session: InterviewSession, headers: dict
     ) -> None:
-        client.post(item_url(session, 0, "notes"), {"notes": "kept draft"})
+        owner_client.post(item_url(session, 0, "notes"), {"notes": "kept draft"})
         before = state()
 
-        too_long = reveal(client, session, 0, notes="y" * 10_001, headers=headers)
-        autosave = client.post(item_url(session, 0, "notes"), {"notes": "y" * 10_001}, **headers)
+        too_long = reveal(owner_client, session, 0, notes="y" * 10_001, headers=headers)
+        autosave = owner_client.post(
+            item_url(session, 0, "notes"), {"notes": "y" * 10_001}, **headers
+        )
 
         message = "Ensure this value has at most 10000 characters (it has 10001)."
         assert too_long.status_code == 400
@@ -733,23 +686,24 @@ class TestRefusals:
         assert session.items.get(position=0).notes == "kept draft"
 
     def test_it_accepts_exactly_ten_thousand_characters(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         assert (
-            client.post(item_url(session, 0, "notes"), {"notes": "z" * 10_000}).status_code == 204
+            owner_client.post(item_url(session, 0, "notes"), {"notes": "z" * 10_000}).status_code
+            == 204
         )
-        assert reveal(client, session, 0, notes="z" * 10_000).status_code == 302
+        assert reveal(owner_client, session, 0, notes="z" * 10_000).status_code == 302
         assert session.items.get(position=0).notes == "z" * 10_000
 
     @pytest.mark.parametrize("value", ["7", "abc", "", "-1", "2.5", "4"])
     @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
     def test_it_refuses_grades_outside_the_four(
-        self, client: Client, session: InterviewSession, value: str, headers: dict
+        self, owner_client: Client, session: InterviewSession, value: str, headers: dict
     ) -> None:
-        reveal(client, session, 0)
+        reveal(owner_client, session, 0)
         before = state()
 
-        response = grade(client, session, 0, value, **headers)
+        response = grade(owner_client, session, 0, value, **headers)
 
         assert response.status_code == 400
         assert GRADE_MESSAGE in html(response)
@@ -760,43 +714,43 @@ class TestRefusals:
         [("reveal", {"notes": "after the end"}), ("grade", {"grade": "3"})],
     )
     def test_it_refuses_to_change_a_finished_session_with_a_message(
-        self, client: Client, session: InterviewSession, action: str, data: dict
+        self, owner_client: Client, session: InterviewSession, action: str, data: dict
     ) -> None:
-        reveal(client, session, 0)
+        reveal(owner_client, session, 0)
         services.end_session(session=session, now=T0)
         before = state()
 
-        plain = client.post(item_url(session, 0, action), data, follow=True)
-        htmx = client.post(item_url(session, 0, action), data, **HTMX)
+        plain = owner_client.post(item_url(session, 0, action), data, follow=True)
+        htmx = owner_client.post(item_url(session, 0, action), data, **HTMX)
 
         assert plain.redirect_chain == [(detail_url(session), 302)]
         assert FINISHED_MESSAGE in messages_shown(html(plain))
         assert "Interview summary" in html(plain)
         assert htmx["HX-Redirect"] == detail_url(session)
-        assert FINISHED_MESSAGE in messages_shown(html(client.get(detail_url(session))))
+        assert FINISHED_MESSAGE in messages_shown(html(owner_client.get(detail_url(session))))
         assert state() == before
 
     def test_autosave_on_a_finished_session_is_refused(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         services.end_session(session=session, now=T0)
         before = state()
 
-        response = client.post(item_url(session, 0, "notes"), {"notes": "late"})
+        response = owner_client.post(item_url(session, 0, "notes"), {"notes": "late"})
 
         assert response.status_code == 409
         assert html(response) == FINISHED_MESSAGE
         assert state() == before
 
     def test_a_stale_position_gets_409_and_the_current_item_over_htmx(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        reveal(client, session, 0, headers=HTMX)
-        grade(client, session, 0, 2, **HTMX)
+        reveal(owner_client, session, 0, headers=HTMX)
+        grade(owner_client, session, 0, 2, **HTMX)
         before = state()
 
-        again = grade(client, session, 0, 0, **HTMX)  # a double click, or a second tab
-        ahead = reveal(client, session, 2, headers=HTMX)
+        again = grade(owner_client, session, 0, 0, **HTMX)  # a double click, or a second tab
+        ahead = reveal(owner_client, session, 2, headers=HTMX)
 
         for response in (again, ahead):
             assert response.status_code == 409
@@ -808,25 +762,25 @@ class TestRefusals:
         assert state() == before
 
     def test_a_stale_position_redirects_with_a_message_for_plain_posts(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
-        reveal(client, session, 0)
-        grade(client, session, 0, 2)
+        reveal(owner_client, session, 0)
+        grade(owner_client, session, 0, 2)
         before = state()
 
-        response = client.post(item_url(session, 0, "grade"), {"grade": "0"}, follow=True)
+        response = owner_client.post(item_url(session, 0, "grade"), {"grade": "0"}, follow=True)
 
-        assert response.redirect_chain == [(page_url(session, 1), 302)]
+        assert response.redirect_chain == [(item_url(session, 1), 302)]
         assert STALE_MESSAGE in messages_shown(html(response))
         assert "Question 2 of 3" in html(response)
         assert state() == before
 
     def test_grading_before_the_reveal_is_refused(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         before = state()
 
-        response = grade(client, session, 0, 3, **HTMX)
+        response = grade(owner_client, session, 0, 3, **HTMX)
 
         assert response.status_code == 400
         assert "Reveal the model answer before grading yourself." in html(response)
@@ -897,17 +851,17 @@ class TestCsrf:
 
         response = reveal(guarded, session, 0, notes="form", csrfmiddlewaretoken=token)
 
-        assert (response.status_code, response["Location"]) == (302, page_url(session, 0))
+        assert (response.status_code, response["Location"]) == (302, item_url(session, 0))
         assert session.items.get(position=0).revealed_at == T0
 
 
 class TestEndInterview:
     def test_it_asks_for_confirmation_first(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        play(session, [Grade.SOLID])
+        answer_each(session, [Grade.SOLID])
 
-        page = html(client.get(detail_url(session) + "end/"))
+        page = html(owner_client.get(detail_url(session) + "end/"))
 
         assert "End this interview now?" in page
         assert "2 questions not yet graded will be left unanswered" in page
@@ -917,11 +871,11 @@ class TestEndInterview:
         assert session.status == InterviewSession.Status.IN_PROGRESS
 
     def test_the_confirmed_end_records_the_rest_as_skipped(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        play(session, [Grade.SOLID])
+        answer_each(session, [Grade.SOLID])
 
-        response = client.post(detail_url(session) + "end/", follow=True)
+        response = owner_client.post(detail_url(session) + "end/", follow=True)
 
         assert response.redirect_chain == [(detail_url(session), 302)]
         page = html(response)
@@ -939,15 +893,15 @@ class TestEndInterview:
         ]
         # Ending again changes nothing and says nothing new.
         before = state()
-        assert client.post(detail_url(session) + "end/")["Location"] == detail_url(session)
+        assert owner_client.post(detail_url(session) + "end/")["Location"] == detail_url(session)
         assert state() == before
 
     def test_the_end_page_of_a_finished_session_leads_to_the_summary(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        play(session, [Grade.SOLID] * 3)
+        answer_each(session, [Grade.SOLID] * 3)
 
-        response = client.get(detail_url(session) + "end/")
+        response = owner_client.get(detail_url(session) + "end/")
 
         assert response["Location"] == detail_url(session)
 
@@ -959,13 +913,13 @@ class TestSummary:
             session=session, position=0, notes='<script>alert("x")</script>', now=T0
         )
         services.grade_item(session=session, position=0, grade=Grade.MISSED, now=T0)
-        play(session, [Grade.EXCELLENT, Grade.PARTIAL], now=T0 + timedelta(seconds=5))
+        answer_each(session, [Grade.EXCELLENT, Grade.PARTIAL], now=T0 + timedelta(seconds=5))
         return session
 
     def test_it_shows_every_item_with_grade_notes_and_collapsed_answer(
-        self, client: Client, finished: InterviewSession, questions: list[Question]
+        self, owner_client: Client, finished: InterviewSession, questions: list[Question]
     ) -> None:
-        page = html(client.get(detail_url(finished) + "summary/"))
+        page = html(owner_client.get(summary_url(finished)))
 
         assert '<script>alert("x")</script>' not in page
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -985,16 +939,20 @@ class TestSummary:
         assert find_all(page, "form", action=detail_url(finished) + "retry/")
 
     def test_an_open_session_has_no_summary_yet(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        response = client.get(detail_url(session) + "summary/")
+        response = owner_client.get(summary_url(session))
 
         assert response["Location"] == detail_url(session)
 
     def test_retry_weak_questions_starts_a_session_with_exactly_those(
-        self, client: Client, finished: InterviewSession, questions: list[Question], owner: User
+        self,
+        owner_client: Client,
+        finished: InterviewSession,
+        questions: list[Question],
+        owner: User,
     ) -> None:
-        response = client.post(detail_url(finished) + "retry/")
+        response = owner_client.post(detail_url(finished) + "retry/")
 
         retry = InterviewSession.objects.exclude(pk=finished.pk).get()
         assert response["Location"] == detail_url(retry)
@@ -1005,11 +963,11 @@ class TestSummary:
         assert (retry.mode, retry.seconds_per_item) == (finished.mode, finished.seconds_per_item)
 
     def test_retry_without_weak_questions_says_so_and_creates_nothing(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
-        play(session, [Grade.SOLID, Grade.EXCELLENT, Grade.SOLID])
+        answer_each(session, [Grade.SOLID, Grade.EXCELLENT, Grade.SOLID])
 
-        response = client.post(detail_url(session) + "retry/", follow=True)
+        response = owner_client.post(detail_url(session) + "retry/", follow=True)
 
         assert InterviewSession.objects.count() == 1
         assert (

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 from pytest_django.fixtures import Settings
 
@@ -22,88 +21,35 @@ from questions.models import Category, Question, Scenario
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
 from tests.cast import (
+    HTMX,
     LIMIT,
     T0,
     anonymous,
+    answer,
+    html,
+    item_url,
     logged_in,
     make_other_user,
-    make_owner,
     make_question,
+    place_text,
     start_interview,
+    state,
+    summary_url,
 )
 from tests.dom import find_all
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 RECORDED_AS_TIMED_OUT = "this question is recorded as timed out"
 ALMOST_LATE = "a few seconds more and this question is recorded as timed out"
 DEADLINE = T0 + timedelta(seconds=LIMIT)
 
 
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(time_machine: Any) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def questions() -> list[Question]:
-    return [make_question(number) for number in range(1, 4)]
-
-
-@pytest.fixture
-def session(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
-    """The owner's timed interview of three questions, the first one on screen since T0."""
-    session = start_interview(owner, questions)
-    services.show_current_item(session=session, now=T0)
-    return session
-
-
-def answer(session: InterviewSession, grade: int, *, notes: str = "", now: Any = T0) -> Item:
-    item = services.show_current_item(session=session, now=now)
-    assert item is not None
-    services.reveal_item(session=session, position=item.position, notes=notes, now=now)
-    return services.grade_item(session=session, position=item.position, grade=grade, now=now)
-
-
-def item_url(session: InterviewSession, position: int, action: str = "") -> str:
-    return f"/interviews/{session.pk}/items/{position}/" + (f"{action}/" if action else "")
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def place_text(markup: str) -> str:
-    (label,) = find_all(markup, "p", cls="progress-label")
-    return label.elements[0].words
-
-
-def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    return (
-        list(InterviewSession.objects.order_by("pk").values_list()),
-        list(Item.objects.order_by("pk").values_list()),
-    )
-
-
 class TestItemPages:
-    def test_the_current_item_is_live(self, client: Client, session: InterviewSession) -> None:
-        response = client.get(item_url(session, 0))
+    def test_the_current_item_is_live(
+        self, owner_client: Client, session: InterviewSession
+    ) -> None:
+        response = owner_client.get(item_url(session, 0))
 
         assert response.status_code == 200
         page = html(response)
@@ -115,11 +61,11 @@ class TestItemPages:
         assert not find_all(page, "form", cls="change-grade")
 
     def test_an_earlier_item_is_read_only_with_its_grade_and_the_change_form(
-        self, client: Client, session: InterviewSession, questions: list[Question]
+        self, owner_client: Client, session: InterviewSession, questions: list[Question]
     ) -> None:
         answer(session, Grade.SOLID, notes="What I said first.")
 
-        page = html(client.get(item_url(session, 0)))
+        page = html(owner_client.get(item_url(session, 0)))
 
         assert place_text(page) == "Question 1 of 3"
         assert questions[0].title in page
@@ -136,11 +82,11 @@ class TestItemPages:
         assert [link.words for link in back] == ["Back to the current question"]
 
     def test_a_later_item_redirects_to_the_current_one(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         before = state()
 
-        response = client.get(item_url(session, 2))
+        response = owner_client.get(item_url(session, 2))
 
         assert response.status_code == 302
         assert response["Location"] == item_url(session, 0)
@@ -148,18 +94,18 @@ class TestItemPages:
 
     @pytest.mark.parametrize("position", [3, 99])
     def test_a_position_past_the_end_is_404(
-        self, client: Client, session: InterviewSession, position: int
+        self, owner_client: Client, session: InterviewSession, position: int
     ) -> None:
-        assert client.get(item_url(session, position)).status_code == 404
+        assert owner_client.get(item_url(session, position)).status_code == 404
 
     def test_a_position_past_the_end_of_a_finished_interview_is_404(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         for grade in (Grade.SOLID, Grade.SOLID, Grade.SOLID):
             answer(session, grade)
 
-        assert client.get(item_url(session, 2)).status_code == 200
-        assert client.get(item_url(session, 3)).status_code == 404
+        assert owner_client.get(item_url(session, 2)).status_code == 200
+        assert owner_client.get(item_url(session, 3)).status_code == 404
 
     @pytest.mark.parametrize("position", [0, 1])
     def test_another_users_item_is_404(self, session: InterviewSession, position: int) -> None:
@@ -181,35 +127,35 @@ class TestItemPages:
         assert response["Location"] == f"/accounts/login/?next={url}"
 
     def test_the_interview_address_leads_to_the_current_item(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         answer(session, Grade.EXCELLENT)
 
-        response = client.get(f"/interviews/{session.pk}/")
+        response = owner_client.get(f"/interviews/{session.pk}/")
 
         assert response.status_code == 302
         assert response["Location"] == item_url(session, 1)
 
     def test_an_item_page_over_htmx_replaces_its_own_address(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         url = item_url(session, 0)
 
-        response = client.get(url, HTTP_HX_CURRENT_URL=f"http://testserver{url}", **HTMX)
+        response = owner_client.get(url, HTTP_HX_CURRENT_URL=f"http://testserver{url}", **HTMX)
 
         assert response["HX-Replace-Url"] == url
         assert "HX-Push-Url" not in response
 
     def test_interview_pages_are_never_stored(
-        self, client: Client, session: InterviewSession
+        self, owner_client: Client, session: InterviewSession
     ) -> None:
         answer(session, Grade.SOLID)
         urls = [item_url(session, 1), item_url(session, 0), "/interviews/new/"]
         services.end_session(session=session, now=T0)
-        urls += [f"/interviews/{session.pk}/", f"/interviews/{session.pk}/summary/"]
+        urls += [f"/interviews/{session.pk}/", summary_url(session)]
 
         for url in urls:
-            response = client.get(url)
+            response = owner_client.get(url)
             assert response.status_code == 200, url
             assert "no-store" in response["Cache-Control"], url
 
@@ -218,48 +164,48 @@ class TestGracePeriod:
     """After the deadline, a reveal within the grace is on time; the page says the same."""
 
     def test_a_reload_inside_the_grace_does_not_say_timed_out(
-        self, client: Client, session: InterviewSession, clock: Any
+        self, owner_client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(DEADLINE + timedelta(seconds=2), tick=False)
 
-        page = html(client.get(item_url(session, 0)))
+        page = html(owner_client.get(item_url(session, 0)))
 
         assert ALMOST_LATE in page
         assert RECORDED_AS_TIMED_OUT not in page.replace(ALMOST_LATE, "")
-        response = client.post(item_url(session, 0, "reveal"), {"notes": "", "timed_out": ""})
+        response = owner_client.post(item_url(session, 0, "reveal"), {"notes": "", "timed_out": ""})
         assert response.status_code == 302
         assert session.items.get(position=0).timed_out is False
 
     def test_a_reload_after_the_grace_says_timed_out_and_the_reveal_records_it(
-        self, client: Client, session: InterviewSession, clock: Any
+        self, owner_client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(DEADLINE + timedelta(seconds=4), tick=False)
 
-        page = html(client.get(item_url(session, 0)))
+        page = html(owner_client.get(item_url(session, 0)))
 
         assert "Time's up. Reveal the answer to see how you did; " + RECORDED_AS_TIMED_OUT in page
         assert ALMOST_LATE not in page
-        client.post(item_url(session, 0, "reveal"), {"notes": "", "timed_out": ""})
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": "", "timed_out": ""})
         assert session.items.get(position=0).timed_out is True
 
     def test_the_grace_comes_from_the_setting(
-        self, client: Client, session: InterviewSession, clock: Any, settings: Settings
+        self, owner_client: Client, session: InterviewSession, clock: Any, settings: Settings
     ) -> None:
         settings.INTERVIEW_GRACE_SECONDS = 10
         clock.move_to(DEADLINE + timedelta(seconds=8), tick=False)
 
-        page = html(client.get(item_url(session, 0)))
+        page = html(owner_client.get(item_url(session, 0)))
 
         assert ALMOST_LATE in page
-        client.post(item_url(session, 0, "reveal"), {"notes": ""})
+        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""})
         assert session.items.get(position=0).timed_out is False
 
     def test_before_the_deadline_the_page_says_nothing_about_time(
-        self, client: Client, session: InterviewSession, clock: Any
+        self, owner_client: Client, session: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(DEADLINE - timedelta(seconds=1), tick=False)
 
-        page = html(client.get(item_url(session, 0)))
+        page = html(owner_client.get(item_url(session, 0)))
 
         assert "Time's up" not in page
         (timer,) = find_all(page, "div", **{"data-timer": None})
@@ -345,11 +291,11 @@ def with_followups(owner: User, clock: Any) -> InterviewSession:
 
 class TestFollowUpLabels:
     def test_progress_counts_questions_and_follow_ups_apart(
-        self, client: Client, with_followups: InterviewSession
+        self, owner_client: Client, with_followups: InterviewSession
     ) -> None:
         shown = []
         for position in range(4):
-            page = html(client.get(item_url(with_followups, position)))
+            page = html(owner_client.get(item_url(with_followups, position)))
             shown.append(place_text(page))
             if position < 3:
                 answer(with_followups, Grade.SOLID)
@@ -362,13 +308,13 @@ class TestFollowUpLabels:
         ]
 
     def test_a_follow_up_repeats_its_parent_questions_title(
-        self, client: Client, with_followups: InterviewSession
+        self, owner_client: Client, with_followups: InterviewSession
     ) -> None:
         answer(with_followups, Grade.SOLID)
         # The title as it was asked: an editor's later revision does not change it.
         Question.objects.filter(number=1).update(title="Explain attention, revised.")
 
-        page = html(client.get(item_url(with_followups, 1)))
+        page = html(owner_client.get(item_url(with_followups, 1)))
 
         (parent,) = find_all(page, "span", cls="item-parent")
         assert parent.words == "Explain attention."
@@ -378,12 +324,12 @@ class TestFollowUpLabels:
         assert find_all(page, "span", cls="tag-scenario")
 
     def test_a_plain_question_has_no_parent_line(
-        self, client: Client, with_followups: InterviewSession
+        self, owner_client: Client, with_followups: InterviewSession
     ) -> None:
         for _ in range(3):
             answer(with_followups, Grade.SOLID)
 
-        page = html(client.get(item_url(with_followups, 3)))
+        page = html(owner_client.get(item_url(with_followups, 3)))
 
         assert not find_all(page, "span", cls="item-parent")
         assert find_all(page, "span", cls="item-title")[0].words == "Question 2?"
@@ -413,10 +359,10 @@ def length_line(markup: str) -> str:
 
 class TestInterviewLength:
     def test_the_new_interview_form_says_how_long_at_most(
-        self, client: Client, small_bank: Category
+        self, owner_client: Client, small_bank: Category
     ) -> None:
         # The defaults: 5 questions of 120 s, with follow-ups, timed: (5 + 3) × 2 min.
-        page = html(client.get("/interviews/new/"))
+        page = html(owner_client.get("/interviews/new/"))
 
         assert length_line(page) == "5 questions + up to 3 follow-ups, at most 16 min"
 
@@ -431,7 +377,7 @@ class TestInterviewLength:
     )
     def test_the_length_line_follows_the_settings(
         self,
-        client: Client,
+        owner_client: Client,
         small_bank: Category,
         settings_: dict[str, str | None],
         expected: str,
@@ -446,7 +392,7 @@ class TestInterviewLength:
         }
         params = {name: value for name, value in query.items() if value is not None}
 
-        response = client.get("/interviews/new/length/", params)
+        response = owner_client.get("/interviews/new/length/", params)
 
         assert response.status_code == 200
         assert response.content.decode() == expected
@@ -461,7 +407,11 @@ class TestInterviewLength:
         ],
     )
     def test_invalid_settings_get_the_fix_the_fields_line_instead_of_a_length(
-        self, client: Client, small_bank: Category, settings_: dict[str, str | None], problem: str
+        self,
+        owner_client: Client,
+        small_bank: Category,
+        settings_: dict[str, str | None],
+        problem: str,
     ) -> None:
         query = {
             "categories": str(small_bank.pk),
@@ -471,7 +421,7 @@ class TestInterviewLength:
             **settings_,
         }
 
-        response = client.get(
+        response = owner_client.get(
             "/interviews/new/length/", {k: v for k, v in query.items() if v is not None}
         )
 
@@ -482,9 +432,9 @@ class TestInterviewLength:
         assert "follow-up" not in line
 
     def test_the_form_asks_for_the_length_line_as_it_changes(
-        self, client: Client, small_bank: Category
+        self, owner_client: Client, small_bank: Category
     ) -> None:
-        (form,) = find_all(html(client.get("/interviews/new/")), "form", cls="form-stack")
+        (form,) = find_all(html(owner_client.get("/interviews/new/")), "form", cls="form-stack")
 
         assert form.attrs["hx-get"] == "/interviews/new/length/"
         assert form.attrs["hx-target"] == "#interview-length"

@@ -18,13 +18,22 @@ from pytest_django.fixtures import Settings
 
 from questions.models import Category, Question
 from sessions import services
-from sessions.models import Grade, InterviewSession, Item
-from tests.cast import T0, logged_in, make_other_user, make_owner, make_question, start_interview
+from sessions.models import Grade, InterviewSession
+from tests.cast import (
+    HTMX,
+    T0,
+    answer_each,
+    html,
+    logged_in,
+    make_other_user,
+    messages_shown,
+    start_interview,
+    state,
+)
 from tests.dom import find_all, form_data
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 NEW_URL = "/interviews/new/"
 PRACTISE_URL = "/interviews/practise/"
 PROMPT = "You have an interview in progress"
@@ -36,52 +45,17 @@ def hours(count: float) -> datetime:
 
 
 @pytest.fixture
-def clock(time_machine: Any) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
+def fundamentals(four_questions: list[Question]) -> Category:
+    """The category of the four questions."""
+    return four_questions[0].category
 
 
 @pytest.fixture
-def owner() -> User:
-    return make_owner()
-
-
-@pytest.fixture
-def client(owner: User) -> Client:
-    return logged_in(owner)
-
-
-@pytest.fixture
-def fundamentals() -> Category:
-    return Category.objects.create(name="Fundamentals", slug="fundamentals")
-
-
-@pytest.fixture
-def questions(fundamentals: Category) -> list[Question]:
-    return [make_question(number, category=fundamentals) for number in range(1, 5)]
-
-
-@pytest.fixture
-def open_interview(owner: User, questions: list[Question], clock: Any) -> InterviewSession:
+def open_interview(owner: User, four_questions: list[Question], clock: Any) -> InterviewSession:
     """The owner's interview of questions 1 and 2, started and its first item shown at T0."""
-    session = start_interview(owner, questions[:2])
+    session = start_interview(owner, four_questions[:2])
     services.show_current_item(session=session, now=T0)
     return session
-
-
-def html(response: HttpResponse) -> str:
-    return response.content.decode()
-
-
-def messages_shown(markup: str) -> list[str]:
-    return [li.words for ul in find_all(markup, "ul", cls="messages") for li in ul.elements]
-
-
-def state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    return (
-        list(InterviewSession.objects.order_by("pk").values_list()),
-        list(Item.objects.order_by("pk").values_list()),
-    )
 
 
 def status_of(session: InterviewSession) -> str:
@@ -91,11 +65,11 @@ def status_of(session: InterviewSession) -> str:
 
 class TestAbandoned:
     def test_it_ends_an_interview_untouched_for_over_a_day_on_the_next_page_load(
-        self, client: Client, open_interview: InterviewSession, clock: Any
+        self, owner_client: Client, open_interview: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(hours(25), tick=False)
 
-        page = html(client.get("/"))
+        page = html(owner_client.get("/"))
 
         open_interview.refresh_from_db()
         assert open_interview.status == Status.ABANDONED
@@ -112,21 +86,21 @@ class TestAbandoned:
 
     @pytest.mark.parametrize("url", ["/history/", NEW_URL, "/questions/"])
     def test_any_full_page_load_ends_it(
-        self, client: Client, open_interview: InterviewSession, clock: Any, url: str
+        self, owner_client: Client, open_interview: InterviewSession, clock: Any, url: str
     ) -> None:
         clock.move_to(hours(25), tick=False)
 
-        assert client.get(url).status_code == 200
+        assert owner_client.get(url).status_code == 200
 
         assert status_of(open_interview) == Status.ABANDONED
 
     @pytest.mark.parametrize("elapsed", [23, 24])
     def test_it_keeps_an_interview_touched_within_the_day(
-        self, client: Client, open_interview: InterviewSession, clock: Any, elapsed: int
+        self, owner_client: Client, open_interview: InterviewSession, clock: Any, elapsed: int
     ) -> None:
         clock.move_to(hours(elapsed), tick=False)
 
-        page = html(client.get("/"))
+        page = html(owner_client.get("/"))
 
         assert status_of(open_interview) == Status.IN_PROGRESS
         assert open_interview.finished_at is None
@@ -135,15 +109,15 @@ class TestAbandoned:
         assert resume.find_all("a", href=f"/interviews/{open_interview.pk}/")
 
     def test_an_htmx_request_does_not_abandon(
-        self, client: Client, open_interview: InterviewSession, clock: Any
+        self, owner_client: Client, open_interview: InterviewSession, clock: Any
     ) -> None:
         clock.move_to(hours(25), tick=False)
         before = state()
 
-        client.get(f"/interviews/{open_interview.pk}/items/0/", **HTMX)
+        owner_client.get(f"/interviews/{open_interview.pk}/items/0/", **HTMX)
 
         assert state() == before
-        client.get("/")  # the control: the next full page load does
+        owner_client.get("/")  # the control: the next full page load does
         assert status_of(open_interview) == Status.ABANDONED
 
     def test_another_users_page_load_does_not_touch_it(
@@ -158,7 +132,7 @@ class TestAbandoned:
 
     def test_the_window_follows_the_setting(
         self,
-        client: Client,
+        owner_client: Client,
         open_interview: InterviewSession,
         clock: Any,
         settings: Settings,
@@ -166,16 +140,21 @@ class TestAbandoned:
         settings.INTERVIEW_ABANDON_AFTER_HOURS = 2
         clock.move_to(hours(3), tick=False)
 
-        page = html(client.get("/"))
+        page = html(owner_client.get("/"))
 
         assert status_of(open_interview) == Status.ABANDONED
         assert "was untouched for over 2 hours" in messages_shown(page)[0]
 
     @pytest.mark.parametrize("touch", ["show", "reveal", "grade"])
     def test_showing_revealing_or_grading_moves_the_window(
-        self, client: Client, owner: User, questions: list[Question], clock: Any, touch: str
+        self,
+        owner_client: Client,
+        owner: User,
+        four_questions: list[Question],
+        clock: Any,
+        touch: str,
     ) -> None:
-        session = start_interview(owner, questions[:2])  # nothing shown yet
+        session = start_interview(owner, four_questions[:2])  # nothing shown yet
         if touch != "show":
             services.show_current_item(session=session, now=T0)
         if touch == "grade":
@@ -190,14 +169,14 @@ class TestAbandoned:
             services.grade_item(session=session, position=0, grade=Grade.SOLID, now=hours(20))
 
         clock.move_to(hours(20 + 23), tick=False)
-        client.get("/")
+        owner_client.get("/")
         assert status_of(session) == Status.IN_PROGRESS
         clock.move_to(hours(20 + 25), tick=False)
-        client.get("/")
+        owner_client.get("/")
         assert status_of(session) == Status.ABANDONED
 
     def test_an_undo_moves_the_window_too(
-        self, client: Client, owner: User, open_interview: InterviewSession, clock: Any
+        self, owner_client: Client, owner: User, open_interview: InterviewSession, clock: Any
     ) -> None:
         # Revealed at T0, then the tab stayed open: graded and undone twenty hours later.
         services.reveal_item(session=open_interview, position=0, notes="", now=T0)
@@ -205,18 +184,18 @@ class TestAbandoned:
         services.undo_grade(session=open_interview, position=0, user=owner, now=hours(20))
 
         clock.move_to(hours(20 + 23), tick=False)
-        client.get("/")
+        owner_client.get("/")
 
         assert status_of(open_interview) == Status.IN_PROGRESS
 
     def test_its_graded_items_keep_their_grades(
-        self, client: Client, open_interview: InterviewSession, clock: Any
+        self, owner_client: Client, open_interview: InterviewSession, clock: Any
     ) -> None:
         services.reveal_item(session=open_interview, position=0, notes="", now=T0)
         services.grade_item(session=open_interview, position=0, grade=Grade.SOLID, now=T0)
         clock.move_to(hours(25), tick=False)
 
-        client.get("/")
+        owner_client.get("/")
 
         assert status_of(open_interview) == Status.ABANDONED
         assert list(open_interview.items.values_list("grade", "skipped")) == [
@@ -226,14 +205,14 @@ class TestAbandoned:
 
     def test_a_stale_interview_does_not_block_starting_a_new_one(
         self,
-        client: Client,
+        owner_client: Client,
         open_interview: InterviewSession,
         fundamentals: Category,
         clock: Any,
     ) -> None:
         clock.move_to(hours(25), tick=False)
 
-        response = client.post(NEW_URL, new_interview_form(fundamentals))
+        response = owner_client.post(NEW_URL, new_interview_form(fundamentals))
 
         assert response.status_code == 302
         assert status_of(open_interview) == Status.ABANDONED
@@ -268,11 +247,11 @@ def confirm(client: Client, markup: str) -> HttpResponse:
 
 class TestOpenInterviewPrompt:
     def test_starting_a_new_interview_while_one_is_open_asks_first(
-        self, client: Client, open_interview: InterviewSession, fundamentals: Category
+        self, owner_client: Client, open_interview: InterviewSession, fundamentals: Category
     ) -> None:
         before = state()
 
-        response = client.post(NEW_URL, new_interview_form(fundamentals))
+        response = owner_client.post(NEW_URL, new_interview_form(fundamentals))
 
         assert response.status_code == 409
         page = html(response)
@@ -294,12 +273,16 @@ class TestOpenInterviewPrompt:
         assert state() == before
 
     def test_ending_the_open_one_starts_the_new_one(
-        self, client: Client, open_interview: InterviewSession, fundamentals: Category, clock: Any
+        self,
+        owner_client: Client,
+        open_interview: InterviewSession,
+        fundamentals: Category,
+        clock: Any,
     ) -> None:
-        asked = html(client.post(NEW_URL, new_interview_form(fundamentals)))
+        asked = html(owner_client.post(NEW_URL, new_interview_form(fundamentals)))
         clock.move_to(T0 + timedelta(minutes=5), tick=False)
 
-        response = confirm(client, asked)
+        response = confirm(owner_client, asked)
 
         new = InterviewSession.objects.exclude(pk=open_interview.pk).get()
         assert response.status_code == 302
@@ -312,18 +295,18 @@ class TestOpenInterviewPrompt:
 
     def test_a_confirmation_for_another_interview_asks_again(
         self,
-        client: Client,
+        owner_client: Client,
         owner: User,
         open_interview: InterviewSession,
-        questions: list[Question],
+        four_questions: list[Question],
         fundamentals: Category,
     ) -> None:
-        asked = html(client.post(NEW_URL, new_interview_form(fundamentals)))
+        asked = html(owner_client.post(NEW_URL, new_interview_form(fundamentals)))
         services.end_session(session=open_interview, now=T0)  # ended in another tab…
-        opened_since = start_interview(owner, questions[2:])  # …and another one started
+        opened_since = start_interview(owner, four_questions[2:])  # …and another one started
         before = state()
 
-        response = confirm(client, asked)  # still names the first one
+        response = confirm(owner_client, asked)  # still names the first one
 
         assert response.status_code == 409
         assert prompt_form(html(response)).find("input", name="end_open").attrs["value"] == str(
@@ -334,24 +317,24 @@ class TestOpenInterviewPrompt:
     @pytest.mark.parametrize("end_open", ["999999", "x", ""])
     def test_an_end_open_that_names_no_open_interview_asks_again(
         self,
-        client: Client,
+        owner_client: Client,
         open_interview: InterviewSession,
         fundamentals: Category,
         end_open: str,
     ) -> None:
         before = state()
 
-        response = client.post(NEW_URL, new_interview_form(fundamentals, end_open=end_open))
+        response = owner_client.post(NEW_URL, new_interview_form(fundamentals, end_open=end_open))
 
         assert response.status_code == 409
         assert state() == before
 
     def test_practise_asks_too(
-        self, client: Client, open_interview: InterviewSession, questions: list[Question]
+        self, owner_client: Client, open_interview: InterviewSession, four_questions: list[Question]
     ) -> None:
         before = state()
 
-        asked = client.post(PRACTISE_URL, {"numbers": ["4", "3"]})
+        asked = owner_client.post(PRACTISE_URL, {"numbers": ["4", "3"]})
 
         assert asked.status_code == 409
         form = prompt_form(html(asked))
@@ -359,7 +342,7 @@ class TestOpenInterviewPrompt:
         assert form_data(form)["numbers"] == ["4", "3"]
         assert state() == before
 
-        response = confirm(client, html(asked))
+        response = confirm(owner_client, html(asked))
 
         new = InterviewSession.objects.exclude(pk=open_interview.pk).get()
         assert response["Location"] == f"/interviews/{new.pk}/"
@@ -369,39 +352,36 @@ class TestOpenInterviewPrompt:
 
     def test_retry_asks_too(
         self,
-        client: Client,
+        owner_client: Client,
         owner: User,
-        questions: list[Question],
+        four_questions: list[Question],
         clock: Any,
     ) -> None:
-        finished = start_interview(owner, questions[2:])
-        for position in range(2):
-            services.show_current_item(session=finished, now=T0)
-            services.reveal_item(session=finished, position=position, notes="", now=T0)
-            services.grade_item(session=finished, position=position, grade=Grade.PARTIAL, now=T0)
-        open_interview = start_interview(owner, questions[:2])
+        finished = start_interview(owner, four_questions[2:])
+        answer_each(finished, [Grade.PARTIAL, Grade.PARTIAL])
+        open_interview = start_interview(owner, four_questions[:2])
         retry_url = f"/interviews/{finished.pk}/retry/"
         before = state()
 
-        asked = client.post(retry_url)
+        asked = owner_client.post(retry_url)
 
         assert asked.status_code == 409
         assert find_all(html(asked), "h1")[0].words == PROMPT
         assert prompt_form(html(asked)).attrs["action"] == retry_url
         assert state() == before
 
-        response = confirm(client, html(asked))
+        response = confirm(owner_client, html(asked))
 
         retry = InterviewSession.objects.exclude(pk__in=[finished.pk, open_interview.pk]).get()
         assert response["Location"] == f"/interviews/{retry.pk}/"
         retried = list(retry.items.order_by("position").values_list("question_id", flat=True))
-        assert retried == [questions[2].pk, questions[3].pk]
+        assert retried == [four_questions[2].pk, four_questions[3].pk]
         assert status_of(open_interview) == Status.ENDED_EARLY
 
     def test_the_new_interview_page_mentions_the_open_one(
-        self, client: Client, open_interview: InterviewSession
+        self, owner_client: Client, open_interview: InterviewSession
     ) -> None:
-        page = html(client.get(NEW_URL))
+        page = html(owner_client.get(NEW_URL))
 
         (notice,) = find_all(page, "p", cls="message-info")
         assert notice.words.startswith(PROMPT)
@@ -409,11 +389,15 @@ class TestOpenInterviewPrompt:
         assert notice.find("a").attrs["href"] == f"/interviews/{open_interview.pk}/"
 
     def test_without_an_open_interview_it_neither_asks_nor_mentions_one(
-        self, client: Client, fundamentals: Category, questions: list[Question], clock: Any
+        self,
+        owner_client: Client,
+        fundamentals: Category,
+        four_questions: list[Question],
+        clock: Any,
     ) -> None:
-        assert not find_all(html(client.get(NEW_URL)), "p", cls="message-info")
+        assert not find_all(html(owner_client.get(NEW_URL)), "p", cls="message-info")
 
-        response = client.post(NEW_URL, new_interview_form(fundamentals))
+        response = owner_client.post(NEW_URL, new_interview_form(fundamentals))
 
         assert response.status_code == 302
         assert InterviewSession.objects.get().status == Status.IN_PROGRESS

@@ -23,7 +23,7 @@ from time_machine import TimeMachineFixture
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import HTMX, T0, count_queries, logged_in, messages_of
+from tests.cast import HTMX, T0, count_queries, logged_in, messages_of, summary_url
 from tests.dom import Node, form_data, parse
 from tests.histories import LATE, Answer, bulk_history, play
 
@@ -136,10 +136,6 @@ def table_rows(table: Node) -> list[list[str]]:
 
 def row_links(table: Node) -> list[str]:
     return [row.find("a").attrs["href"] for row in table.find("tbody").find_all("tr")]
-
-
-def summary_url(session: InterviewSession) -> str:
-    return f"/interviews/{session.pk}/summary/"
 
 
 def csv_rows(response: StreamingHttpResponse) -> list[list[str]]:

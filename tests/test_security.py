@@ -463,12 +463,6 @@ def is_logged_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
-@pytest.fixture
-def clock(time_machine) -> Any:
-    time_machine.move_to(T0, tick=False)
-    return time_machine
-
-
 def test_it_locks_a_username_out_after_five_failures(owner: User, clock: Any) -> None:
     client = Client()
 
