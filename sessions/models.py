@@ -77,10 +77,6 @@ class InterviewSession(models.Model):
         return self.status == self.Status.IN_PROGRESS
 
     @property
-    def is_finished(self) -> bool:
-        return self.status == self.Status.FINISHED
-
-    @property
     def score_percent(self) -> int | None:
         """The score (see sessions.scoring), of a session from progress.sessions_with_totals."""
         # Declared as attributes, the totals would clash with the annotations in django-stubs.

@@ -165,7 +165,7 @@ class TestUndoService:
     ) -> None:
         for grade in (Grade.SOLID, Grade.PARTIAL, Grade.EXCELLENT):
             answer(session, grade)
-        assert session.is_finished
+        assert session.status == InterviewSession.Status.FINISHED
         before = state()
 
         with pytest.raises(services.SessionClosed, match=CLOSED):

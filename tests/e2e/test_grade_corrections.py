@@ -21,14 +21,12 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 from questions.bank import ParsedBank
 from questions.models import Question
 from sessions.models import Grade, GradeChange, InterviewSession, Item
-from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import BrowserProblems, Screenshot
+from tests.cast import make_user
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 
 pytestmark = pytest.mark.e2e
 
 POOL = (1, 2, 3)
-PHONE = 360
-DESKTOP = 1280
 LIMIT = 120  # seconds per item: long enough that nothing here ever runs out
 
 
@@ -49,14 +47,6 @@ def candidate(small_pool: list[Question]) -> User:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def log_in(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("candidate")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def notes_box(page: Page) -> Locator:
@@ -90,12 +80,6 @@ def mark_document(page: Page) -> None:
 
 def is_same_document(page: Page) -> bool:
     return page.evaluate("() => window.__sameDocument === true")
-
-
-def assert_fits(page: Page) -> None:
-    width = page.viewport_size["width"] if page.viewport_size else DESKTOP
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide in a {width}px viewport"
 
 
 def assert_focus_ring(locator: Locator) -> None:
@@ -263,7 +247,10 @@ def test_a_candidate_undoes_a_grade_goes_back_and_corrects_one_on_the_summary(
     screenshot(page, "4-earlier-item-change-focused")
 
     # Forward again: the live follow-up, its notes kept; the next character continues them.
-    page.go_forward()
+    # htmx answers the history move by reloading the page: wait for that load, or the next
+    # navigation could race it.
+    with page.expect_event("load"):
+        page.go_forward()
     expect(page).to_have_url(item_url(session, 1))
     # A later item's address leads to the current one (nothing about it is shown early).
     page.goto(f"/interviews/{session.pk}/items/3/")
