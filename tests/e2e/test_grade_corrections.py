@@ -20,9 +20,19 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
 from questions.models import Question
-from sessions.models import Grade, GradeChange, InterviewSession, Item
+from sessions.models import Grade, GradeChange, InterviewSession
 from tests.cast import make_user
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
+from tests.e2e.interview_page import (
+    heading,
+    is_same_document,
+    items_of,
+    mark_document,
+    model_answer,
+    notes_box,
+    progress,
+    undo_bar,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -49,37 +59,8 @@ def candidate(small_pool: list[Question]) -> User:
 # Helpers -----------------------------------------------------------------------------------
 
 
-def notes_box(page: Page) -> Locator:
-    return page.get_by_role("textbox", name=re.compile(r"^Your answer"))
-
-
-def model_answer(page: Page) -> Locator:
-    return page.get_by_role("heading", name="Model answer", level=2)
-
-
-def progress(page: Page) -> Locator:
-    return page.locator(".progress-label")
-
-
-def undo_bar(page: Page) -> Locator:
-    return page.locator("[data-undo-form]")
-
-
 def grade_buttons(page: Page) -> Locator:
     return page.locator("[data-grade-form] [data-grade-key]")
-
-
-def heading(page: Page) -> Locator:
-    return page.locator("#item-heading")
-
-
-def mark_document(page: Page) -> None:
-    """A flag on `window` survives HTMX swaps and is lost by any full page load."""
-    page.evaluate("() => { window.__sameDocument = true; }")
-
-
-def is_same_document(page: Page) -> bool:
-    return page.evaluate("() => window.__sameDocument === true")
 
 
 def assert_focus_ring(locator: Locator) -> None:
@@ -105,10 +86,6 @@ def tab_to(page: Page, target: Locator, limit: int = 80) -> None:
 
 def item_url(session: InterviewSession, position: int) -> re.Pattern[str]:
     return re.compile(rf"/interviews/{session.pk}/items/{position}/$")
-
-
-def items_of(session: InterviewSession) -> list[Item]:
-    return list(session.items.order_by("position"))
 
 
 def type_answer_and_grade(page: Page, notes: str, key: str) -> None:

@@ -24,9 +24,19 @@ from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
 from questions.models import Question
-from sessions.models import Grade, InterviewSession, Item
+from sessions.models import Grade, InterviewSession
 from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
+from tests.e2e.interview_page import (
+    heading,
+    is_same_document,
+    items_of,
+    mark_document,
+    model_answer,
+    notes_box,
+    progress,
+    undo_bar,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -101,29 +111,9 @@ def start_interview(
     return session
 
 
-def notes_box(page: Page) -> Locator:
-    return page.get_by_role("textbox", name=re.compile(r"^Your answer"))
-
-
-def model_answer(page: Page) -> Locator:
-    return page.get_by_role("heading", name="Model answer", level=2)
-
-
-def progress(page: Page) -> Locator:
-    return page.locator(".progress-label")
-
-
 def place(page: Page) -> Locator:
     """The progress line's own words ("Question 1 of 3 · follow-up 1 of 1"), without the tags."""
     return progress(page).locator("span").first
-
-
-def heading(page: Page) -> Locator:
-    return page.locator("#item-heading")
-
-
-def undo_bar(page: Page) -> Locator:
-    return page.locator("[data-undo-form]")
 
 
 def places(questions: int) -> list[str]:
@@ -142,15 +132,6 @@ def remaining_ms(page: Page) -> int:
     return int(page.locator("[data-timer]").get_attribute("data-remaining-ms") or "")
 
 
-def mark_document(page: Page) -> None:
-    """A flag on `window` survives HTMX swaps and is lost by any full page load."""
-    page.evaluate("() => { window.__sameDocument = true; }")
-
-
-def is_same_document(page: Page) -> bool:
-    return page.evaluate("() => window.__sameDocument === true")
-
-
 def answer_by_keyboard(page: Page, notes: str, key: str) -> None:
     """Type, Ctrl+Enter to reveal, a digit to grade: the keyboard-only path through an item
     that follows a grade. The focus waits on the heading (so Z could undo); the first character
@@ -162,10 +143,6 @@ def answer_by_keyboard(page: Page, notes: str, key: str) -> None:
     page.keyboard.press("Control+Enter")
     expect(model_answer(page)).to_be_focused()
     page.keyboard.press(key)
-
-
-def items_of(session: InterviewSession) -> list[Item]:
-    return list(session.items.order_by("position"))
 
 
 def whole_minutes_or_seconds(value: timedelta) -> str:
