@@ -58,6 +58,10 @@
   }
 
   function focusFirst(root) {
+    // A quick typist may already be answering in the new item (the swap lands before it
+    // settles): never pull the focus out of the box they are typing in.
+    const active = document.activeElement;
+    if (isTyping(active) && root.contains(active)) return;
     const target = root.querySelector("[data-focus-on-swap]");
     if (target) target.focus();
   }
