@@ -109,6 +109,42 @@ class Scenario(models.Model):
         return f"Scenario {self.label}"
 
 
+KEY_POINT_MAX_LENGTH = 200
+
+
+class KeyPoint(models.Model):
+    """One statement a good answer covers, in order, under its question or under a scenario.
+
+    A question's own points have `question` set; a follow-up's points have `scenario` set (and
+    no question), so `question.key_points` never mixes in the follow-ups' points.
+    """
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, null=True, blank=True, related_name="key_points"
+    )
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="key_points"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=KEY_POINT_MAX_LENGTH)
+
+    history = HistoricalRecords()
+    _change_reason: str  # set before save(); simple_history records it with the change
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, scenario__isnull=True)
+                | Q(question__isnull=True, scenario__isnull=False),
+                name="key_point_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class AnswerFlag(models.Model):
     """A candidate's report that a model answer is wrong or unclear; editors work the queue."""
 

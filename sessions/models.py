@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from questions.models import Category, Question, Scenario
+from questions.models import KEY_POINT_MAX_LENGTH, Category, Question, Scenario
 from sessions.scoring import MAX_POINTS_PER_ITEM, Grade, grade_label, score_percent, time_taken
 
 if TYPE_CHECKING:
@@ -171,6 +171,27 @@ class Item(models.Model):
         return self.is_overdue(now) or (
             browser_saw_zero and now >= self.deadline_at - grace_period()
         )
+
+
+class ItemKeyPoint(models.Model):
+    """A key point as the item showed it (a snapshot, like the answer) and what became of it."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="key_points")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=KEY_POINT_MAX_LENGTH)
+    # Its terms appeared in the notes when the answer was revealed (a suggestion, pre-ticked).
+    mentioned = models.BooleanField(default=False)
+    # Ticked by the candidate: "I covered this".
+    covered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["item", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="unique_item_key_point")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def grace_period() -> timedelta:
