@@ -10,6 +10,8 @@ The format, as the bundled bank uses it::
     further Markdown lines, kept verbatim
     **Scenario Question 12.1:** the follow-up prompt
     **Scenario Answer 12.1:** its answer
+    **Key points:**               (optional, after an answer or a scenario answer)
+    - one short statement per bullet
 
 Answers are kept exactly as written (inner blank lines, lists, trailing spaces), minus the
 blank lines around them, so an export followed by an import reproduces the bank.
@@ -22,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from questions.models import KEY_POINT_MAX_LENGTH
+
 BUNDLED_BANK = Path(__file__).resolve().parent / "bank" / "genai-interview-questions.md"
 DEFAULT_TITLE = "Generative AI Interview Questions and Answers"
 
@@ -31,6 +35,8 @@ _QUESTION = re.compile(r"^### (?P<number>\d+)\.\s+(?P<title>\S.*?)\s*$")
 _ANSWER = re.compile(r"^\*\*Answer:\*\*\s?(?P<rest>.*)$")
 _SCENARIO_QUESTION = re.compile(r"^\*\*Scenario Question (?P<label>\d+\.\d+):\*\*\s?(?P<rest>.*)$")
 _SCENARIO_ANSWER = re.compile(r"^\*\*Scenario Answer (?P<label>\d+\.\d+):\*\*\s?(?P<rest>.*)$")
+_KEY_POINTS = re.compile(r"^\*\*Key points:\*\*\s*$")
+_KEY_POINT = re.compile(r"^[-*](?:\s+(?P<text>.*))?$")
 _RULE = re.compile(r"^-{3,}\s*$")
 _TABLE_OF_CONTENTS = "table of contents"
 
@@ -49,6 +55,7 @@ class ParsedScenario:
     label: str
     prompt: str
     answer: str
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class ParsedQuestion:
     title: str
     answer: str
     scenarios: tuple[ParsedScenario, ...] = ()
+    key_points: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,10 +96,19 @@ class _Block:
 
 
 @dataclass
+class _KeyPoints:
+    """The `**Key points:**` list of one answer, being read."""
+
+    start_line: int
+    points: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _OpenScenario:
     label: str
     prompt: _Block
     answer: _Block | None = None
+    key_points: _KeyPoints | None = None
 
 
 @dataclass
@@ -102,12 +119,17 @@ class _OpenQuestion:
     line: int
     answer: _Block | None = None
     scenarios: list[_OpenScenario] = field(default_factory=list)
+    key_points: _KeyPoints | None = None
 
     def current_block(self) -> _Block | None:
         if self.scenarios:
             scenario = self.scenarios[-1]
             return scenario.answer or scenario.prompt
         return self.answer
+
+    def current_key_points(self) -> _KeyPoints | None:
+        """The key points of the answer being read, once they have begun."""
+        return self.scenarios[-1].key_points if self.scenarios else self.key_points
 
 
 class _Parser:
@@ -120,6 +142,8 @@ class _Parser:
         self.question: _OpenQuestion | None = None
         self.questions: list[ParsedQuestion] = []
         self.first_seen: dict[int, int] = {}
+        # The key point list being read: lines go there, not to an answer, until the next marker.
+        self.key_points: _KeyPoints | None = None
 
     def parse(self) -> ParsedBank:
         if not any(line.strip() for line in self.lines):
@@ -136,6 +160,10 @@ class _Parser:
         )
 
     def feed(self, number: int, line: str) -> None:
+        if (key_points := self.key_points) is not None and self.feed_key_point(
+            key_points, number, line
+        ):
+            return
         if not self.title and self.category is None and (match := _TITLE.match(line)):
             self.title = match["title"]
         elif match := _CATEGORY.match(line):
@@ -152,8 +180,54 @@ class _Parser:
             self.start_scenario(number, match["label"], match["rest"])
         elif match := _SCENARIO_ANSWER.match(line):
             self.start_scenario_answer(number, match["label"], match["rest"])
+        elif _KEY_POINTS.match(line):
+            self.start_key_points(number)
         else:
             self.add_line(number, line)
+
+    def feed_key_point(self, key_points: _KeyPoints, number: int, line: str) -> bool:
+        """Read one line of a key point list; False when the line ends the list."""
+        if not line.strip():
+            return True
+        match = _KEY_POINT.match(line)
+        if match is None:
+            self.close_key_points()
+            return False
+        text = (match["text"] or "").strip()
+        if not text:
+            raise BankFormatError(number, "empty key point")
+        if len(text) > KEY_POINT_MAX_LENGTH:
+            raise BankFormatError(
+                number,
+                f"key point is {len(text)} characters long "
+                f"(at most {KEY_POINT_MAX_LENGTH}): {text[:40]!r}…",
+            )
+        key_points.points.append(text)
+        return True
+
+    def close_key_points(self) -> None:
+        key_points, self.key_points = self.key_points, None
+        if key_points is not None and not key_points.points:
+            raise BankFormatError(
+                key_points.start_line, "**Key points:** is not followed by a '- point' list"
+            )
+
+    def start_key_points(self, line: int) -> None:
+        question = self.require_question(line, "**Key points:**")
+        owner: _OpenQuestion | _OpenScenario = question
+        if question.scenarios:
+            owner = question.scenarios[-1]
+            if owner.answer is None:
+                raise BankFormatError(
+                    line, f"**Key points:** of scenario {owner.label} come before its answer"
+                )
+        elif question.answer is None:
+            raise BankFormatError(
+                line, f"**Key points:** of question {question.number} come before its answer"
+            )
+        if owner.key_points is not None:
+            raise BankFormatError(line, "a second **Key points:** list for the same answer")
+        owner.key_points = self.key_points = _KeyPoints(start_line=line)
 
     def is_section_break(self, number: int) -> bool:
         """A `---` line separates categories; inside an answer it is a Markdown rule."""
@@ -230,6 +304,10 @@ class _Parser:
 
     def add_line(self, number: int, line: str) -> None:
         block = self.question.current_block() if self.question else None
+        if self.question and self.question.current_key_points() and line.strip():
+            raise BankFormatError(
+                number, f"unexpected text after the key points: {line[:60]!r} (one '- ' per point)"
+            )
         if block is not None:
             block.lines.append(line)
         elif line.strip() and not _RULE.match(line):
@@ -244,6 +322,7 @@ class _Parser:
         return self.question
 
     def close_question(self, line: int) -> None:
+        self.close_key_points()
         question, self.question = self.question, None
         if question is None:
             return
@@ -268,7 +347,12 @@ class _Parser:
                     scenario.answer.start_line, f"scenario {scenario.label} has an empty answer"
                 )
             scenarios.append(
-                ParsedScenario(label=scenario.label, prompt=prompt, answer=scenario_answer)
+                ParsedScenario(
+                    label=scenario.label,
+                    prompt=prompt,
+                    answer=scenario_answer,
+                    key_points=_points_of(scenario.key_points),
+                )
             )
         self.questions.append(
             ParsedQuestion(
@@ -277,8 +361,13 @@ class _Parser:
                 title=question.title,
                 answer=answer,
                 scenarios=tuple(scenarios),
+                key_points=_points_of(question.key_points),
             )
         )
+
+
+def _points_of(key_points: _KeyPoints | None) -> tuple[str, ...]:
+    return tuple(key_points.points) if key_points else ()
 
 
 def parse_bank(text: str) -> ParsedBank:
@@ -323,7 +412,13 @@ def render_bank(bank: ParsedBank) -> str:
                 f"### {question.number}. {question.title}",
                 f"**Answer:** {question.answer}",
             ]
+            out += _render_key_points(question.key_points)
             for scenario in question.scenarios:
                 out += ["", f"**Scenario Question {scenario.label}:** {scenario.prompt}"]
                 out += ["", f"**Scenario Answer {scenario.label}:** {scenario.answer}"]
+                out += _render_key_points(scenario.key_points)
     return "\n".join(out) + "\n"
+
+
+def _render_key_points(points: tuple[str, ...]) -> list[str]:
+    return ["", "**Key points:**", *(f"- {point}" for point in points)] if points else []

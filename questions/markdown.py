@@ -8,6 +8,7 @@ from functools import lru_cache
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-+*]|\d{1,9}[.)])\s")
 
@@ -50,6 +51,11 @@ def _end_lists_before_plain_lines(text: str) -> str:
 
 def render_markdown(text: str) -> SafeString:
     return sanitise(_parser().render(_end_lists_before_plain_lines(text)))
+
+
+def parse_markdown(text: str) -> list[Token]:
+    """The block tokens `render_markdown` renders, for reading an answer's structure."""
+    return _parser().parse(_end_lists_before_plain_lines(text))
 
 
 def sanitise(html: str) -> SafeString:

@@ -10,6 +10,7 @@ gets it through `ensure_editors_group()`, which puts it back exactly as the migr
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
 from collections.abc import Sequence
@@ -24,9 +25,11 @@ from django.http import HttpResponse
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
-from questions.models import Category, Question
+from questions.bank import ParsedBank
+from questions.keypoints import derive_key_points
+from questions.models import Category, KeyPoint, Question
 from sessions import services
-from sessions.models import GradeChange, InterviewSession, Item
+from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
 from tests.dom import find_all
 
 _MIGRATION = importlib.import_module("questions.migrations.0003_editors_group")
@@ -163,6 +166,35 @@ def make_question(number: int, *, category: Category | None = None, **fields: ob
     return Question.objects.create(number=number, category=category, **defaults)
 
 
+def give_key_points(question: Question, *points: str) -> list[KeyPoint]:
+    """Replace a question's key points with `points`, in order."""
+    question.key_points.all().delete()
+    return [
+        KeyPoint.objects.create(question=question, position=position, text=text)
+        for position, text in enumerate(points)
+    ]
+
+
+def with_derived_key_points(bank: ParsedBank) -> ParsedBank:
+    """The bank as the import stores a file without key points: each answer gets derived ones."""
+    return dataclasses.replace(
+        bank,
+        questions=tuple(
+            dataclasses.replace(
+                question,
+                key_points=tuple(derive_key_points(question.answer)),
+                scenarios=tuple(
+                    dataclasses.replace(
+                        scenario, key_points=tuple(derive_key_points(scenario.answer))
+                    )
+                    for scenario in question.scenarios
+                ),
+            )
+            for question in bank.questions
+        ),
+    )
+
+
 def start_interview(
     user: User,
     questions: Sequence[Question],
@@ -208,4 +240,5 @@ def state() -> tuple[list[tuple[Any, ...]], ...]:
         list(InterviewSession.objects.order_by("pk").values_list()),
         list(Item.objects.order_by("pk").values_list()),
         list(GradeChange.objects.order_by("pk").values_list()),
+        list(ItemKeyPoint.objects.order_by("pk").values_list()),
     )

@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 
 from questions.bank import ParsedBank, ParsedQuestion, parse_bank, read_bank, render_bank
 from questions.importing import bank_as_json, bank_from_database
-from questions.models import Category, Question, Scenario
+from questions.keypoints import derive_key_points
+from questions.models import Category, KeyPoint, Question, Scenario
+from tests.cast import with_derived_key_points
 
 
 def export(*args: str) -> tuple[str, str]:
@@ -33,10 +35,16 @@ def stored_bank() -> tuple[list[tuple[Any, ...]], ...]:
                 "question__number", "label", "prompt", "answer", "position"
             )
         ),
+        list(
+            KeyPoint.objects.order_by(
+                "question__number", "scenario__label", "position"
+            ).values_list("question__number", "scenario__label", "position", "text")
+        ),
     )
 
 
 def wipe() -> None:
+    KeyPoint.objects.all().delete()
     Scenario.objects.all().delete()
     Question.objects.all().delete()
     Category.objects.all().delete()
@@ -56,7 +64,7 @@ def test_json_lists_every_question_in_number_order(bank: ParsedBank) -> None:
     data = json.loads(out)
     assert [item["number"] for item in data] == list(range(1, 201))
     assert {frozenset(item) for item in data} == {
-        frozenset({"number", "category", "title", "answer", "scenarios"})
+        frozenset({"number", "category", "title", "answer", "key_points", "scenarios"})
     }
 
 
@@ -68,8 +76,14 @@ def test_json_holds_the_text_of_each_question(bank: ParsedBank) -> None:
             "category": parsed.category,
             "title": parsed.title,
             "answer": parsed.answer,
+            "key_points": derive_key_points(parsed.answer),
             "scenarios": [
-                {"label": s.label, "question": s.prompt, "answer": s.answer}
+                {
+                    "label": s.label,
+                    "question": s.prompt,
+                    "answer": s.answer,
+                    "key_points": derive_key_points(s.answer),
+                }
                 for s in parsed.scenarios
             ],
         }
@@ -80,7 +94,7 @@ def test_json_scenarios_have_label_question_and_answer(bank: ParsedBank) -> None
     scenarios = [scenario for item in data for scenario in item["scenarios"]]
     assert len(scenarios) == 24
     assert {frozenset(scenario) for scenario in scenarios} == {
-        frozenset({"label", "question", "answer"})
+        frozenset({"label", "question", "answer", "key_points"})
     }
     first = data[0]["scenarios"][0]
     assert first["label"] == "1.1"
@@ -131,7 +145,8 @@ def test_markdown_is_the_default_and_parses_back_to_the_bundled_bank(bank: Parse
     out, err = export()
     assert err == ""
     assert out == render_bank(bank_from_database())
-    assert parse_bank(out) == bank
+    # The bundled bank lists no key points: the import derived them, the export writes them.
+    assert parse_bank(out) == with_derived_key_points(bank)
 
 
 def test_markdown_export_imports_back_into_an_empty_database(
@@ -141,10 +156,11 @@ def test_markdown_export_imports_back_into_an_empty_database(
     _, err = export("--output", str(path))
     assert err == f"Wrote 200 questions to {path}.\n"
     before = stored_bank()
-    assert [len(rows) for rows in before] == [13, 200, 24]
+    assert [len(rows) for rows in before][:3] == [13, 200, 24]
+    assert len(before[3]) >= 224  # every question and scenario has at least one key point
 
     wipe()
-    assert stored_bank() == ([], [], [])
+    assert stored_bank() == ([], [], [], [])
     out = import_file(path)
 
     assert out == "Imported export.md: 200 created, 0 updated, 0 unchanged.\n"

@@ -220,7 +220,10 @@ def test_it_removes_scenarios_the_file_no_longer_has(tmp_path: Path) -> None:
 def test_verbose_output_describes_the_file() -> None:
     out = run(verbosity=2)
     assert f"Read 200 questions, 13 categories and 24 scenarios from {BUNDLED_BANK}." in out
-    assert "Categories created: 13; scenarios written: 24, removed: 0." in out
+    assert (
+        "Categories created: 13; scenarios written: 24, removed: 0; "
+        "key points written for 224 answer(s)." in out
+    )
 
 
 def test_it_warns_about_questions_missing_from_the_file() -> None:
