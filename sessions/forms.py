@@ -91,8 +91,34 @@ class RevealForm(forms.Form):
     timed_out = forms.BooleanField(required=False)
 
 
+_POSITION = re.compile(r"[0-9]{1,4}")
+
+
+def _ticked_positions(data: QueryDict) -> list[int]:
+    """The key points ticked (`covered`, repeated: their positions), each once."""
+    raw = data.getlist("covered")
+    if not all(_POSITION.fullmatch(value) for value in raw):
+        raise forms.ValidationError("Key points are ticked by their number.")
+    return sorted({int(value) for value in raw})
+
+
+class KeyPointsForm(forms.Form):
+    """The key points ticked so far on a revealed answer."""
+
+    def clean(self) -> dict[str, Any]:
+        return {"covered": _ticked_positions(cast(QueryDict, self.data))}
+
+
 class GradeForm(forms.Form):
     grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)
+    # Set by a grade form that shows the checklist, so "nothing ticked" differs from "no list".
+    key_points_listed = forms.BooleanField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        listed = data.get("key_points_listed")
+        data["covered"] = _ticked_positions(cast(QueryDict, self.data)) if listed else None
+        return data
 
 
 _QUESTION_NUMBER = re.compile(r"[0-9]{1,9}")

@@ -42,6 +42,22 @@ GRADE_DESCRIPTIONS = {
 MAX_POINTS_PER_ITEM = max(Grade.values)
 
 
+def suggested_grade(covered: int, total: int) -> Grade | None:
+    """The grade the ticked key points suggest; the candidate still chooses.
+
+    None ticked → Missed, under half → Partial, half or more → Solid. Excellent is never
+    suggested: going beyond the model answer is the candidate's call. No key points, no
+    suggestion.
+    """
+    if total == 0:
+        return None
+    if covered == 0:
+        return Grade.MISSED
+    if 2 * covered < total:
+        return Grade.PARTIAL
+    return Grade.SOLID
+
+
 def grade_label(grade: int | None, *, skipped: bool, shown: bool = True) -> str:
     """How an item's outcome reads: its grade, or why it has none."""
     if grade is not None:

@@ -11,7 +11,7 @@ grades or advance twice: the loser of a race updates nothing and is told the ite
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,21 +25,25 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Q,
     Subquery,
     TextField,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest
 
-from questions.models import Category, Question, Scenario
+from questions.keypoints import mentions
+from questions.models import Category, KeyPoint, Question, Scenario
 from sessions import scoring
-from sessions.models import GradeChange, InterviewSession, Item
+from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
 from sessions.scoring import Grade
 
 MAX_NOTES_LENGTH = 10_000
 SESSION_CLOSED_MESSAGE = "This interview has finished; it can no longer be changed."
 GRADE_CHOICE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
+KEY_POINTS_NOT_OF_ITEM_MESSAGE = "Those key points do not belong to this question."
 UNDO_TOO_LATE_MESSAGE = (
     "That grade can no longer be undone: the interview has moved on. "
     "You can still change it from that question's page or the summary."
@@ -168,7 +172,24 @@ def start_session(
         item.position = position
         item.time_limit_seconds = time_limit
     Item.objects.bulk_create(items)
+    _snapshot_key_points(items)
     return session
+
+
+def _snapshot_key_points(items: Sequence[Item]) -> None:
+    """Copy each item's key points as they stand, as the item copies its answer."""
+    question_items = {item.question_id: item for item in items if not item.is_scenario}
+    scenario_items = {item.scenario_id: item for item in items if item.is_scenario}
+    points = KeyPoint.objects.filter(
+        Q(question__in=list(question_items)) | Q(scenario__in=list(scenario_items))
+    ).values_list("question_id", "scenario_id", "text")
+    snapshots: list[ItemKeyPoint] = []
+    count: dict[int, int] = {}
+    for question_id, scenario_id, text in points:  # in KeyPoint order: position, then pk
+        item = scenario_items[scenario_id] if scenario_id else question_items[question_id]
+        position = count[item.pk] = count.get(item.pk, -1) + 1
+        snapshots.append(ItemKeyPoint(item=item, position=position, text=text))
+    ItemKeyPoint.objects.bulk_create(snapshots)
 
 
 @dataclass(frozen=True)
@@ -334,18 +355,74 @@ def reveal_item(
     if not revealed:
         raise NotCurrentItem("That answer was already revealed.")
     item.notes, item.shown_at, item.revealed_at, item.timed_out = notes, shown_at, now, timed_out
+    _tick_what_the_notes_mention(item)
+    return item
+
+
+def _tick_what_the_notes_mention(item: Item) -> None:
+    """Mark (and pre-tick, as a suggestion) the key points the notes mention; the item leaves
+    with its key points loaded, for the checklist."""
+    prefetch_related_objects([item], "key_points")
+    points = list(item.key_points.all())
+    found = mentions([point.text for point in points], item.notes)
+    mentioned = [point for point, mention in zip(points, found, strict=True) if mention.mentioned]
+    if not mentioned:
+        return
+    ItemKeyPoint.objects.filter(
+        item=item, position__in=[point.position for point in mentioned]
+    ).update(mentioned=True, covered=True)
+    for point in mentioned:
+        point.mentioned = point.covered = True
+
+
+def _record_coverage(item: Item, covered: Collection[int]) -> None:
+    """Tick exactly the key points at `covered` (positions); refuse a point the item lacks.
+
+    One UPDATE whatever the number of points: positions run 0..n-1, so the row count it
+    returns says whether each ticked position exists (a refusal rolls the update back).
+    """
+    total = ItemKeyPoint.objects.filter(item=item).update(
+        covered=Case(When(position__in=list(covered), then=True), default=False)
+    )
+    if any(not 0 <= position < total for position in covered):
+        raise InterviewError(KEY_POINTS_NOT_OF_ITEM_MESSAGE)
+
+
+@transaction.atomic
+def tick_key_points(*, session: InterviewSession, position: int, covered: Collection[int]) -> Item:
+    """Record which key points of the revealed, ungraded current item the candidate covered."""
+    _lock_open_session(session)
+    item, _ = _item_at(session, position)
+    if item.revealed_at is None:
+        raise NotCurrentItem("Reveal the model answer before ticking its key points.")
+    if item.grade is not None:
+        raise NotCurrentItem("That question was already graded.")
+    _record_coverage(item, covered)
     return item
 
 
 @transaction.atomic
-def grade_item(*, session: InterviewSession, position: int, grade: int, now: datetime) -> Item:
-    """Grade the current (revealed) item and move on; finishing the session after the last."""
+def grade_item(
+    *,
+    session: InterviewSession,
+    position: int,
+    grade: int,
+    now: datetime,
+    covered: Collection[int] | None = None,
+) -> Item:
+    """Grade the current (revealed) item and move on; finishing the session after the last.
+
+    `covered`, when given, is the key points ticked with the grade (a form without JavaScript
+    sends them here); None leaves the ticks as they are.
+    """
     if grade not in Grade.values:
         raise InterviewError(GRADE_CHOICE_MESSAGE)
     _lock_open_session(session)
     item, following = _item_at(session, position)
     if item.revealed_at is None:
         raise InterviewError("Reveal the model answer before grading yourself.")
+    if covered is not None:
+        _record_coverage(item, covered)
     is_last = following is None
     status = InterviewSession.Status.FINISHED if is_last else InterviewSession.Status.IN_PROGRESS
     finished_at = now if is_last else None

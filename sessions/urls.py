@@ -18,6 +18,11 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/", views.item_detail, name="item"),
     path("<int:session_id>/items/<int:position>/notes/", views.save_notes, name="save_notes"),
     path("<int:session_id>/items/<int:position>/reveal/", views.reveal, name="reveal"),
+    path(
+        "<int:session_id>/items/<int:position>/key-points/",
+        views.tick_key_points,
+        name="key_points",
+    ),
     path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
     path("<int:session_id>/items/<int:position>/undo/", views.undo, name="undo"),
     path("<int:session_id>/items/<int:position>/change/", views.change_grade, name="change"),

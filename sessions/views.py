@@ -20,10 +20,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from questions.models import Question
 from sessions import charts, export, progress, scoring, services
+from sessions.checklist import checklist
 from sessions.forms import (
     CategoryChoiceField,
     GradeForm,
     HistoryFilterForm,
+    KeyPointsForm,
     PractiseForm,
     RevealForm,
     StartSessionForm,
@@ -81,6 +83,7 @@ def _render_interview(
             "undo_this": not live and services.can_undo(session, item),
             "remaining_ms": None if remaining is None else int(remaining.total_seconds() * 1000),
             "overdue": live and item.is_overdue(now),
+            "checklist": checklist(item) if item.is_revealed else None,
         }
     template_name = DETAIL_TEMPLATE
     if request.htmx:
@@ -325,9 +328,35 @@ def grade(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int)
         GradeForm(request.POST),
         services.GRADE_CHOICE_MESSAGE,
         lambda session, data: services.grade_item(
-            session=session, position=position, grade=data["grade"], now=timezone.now()
+            session=session,
+            position=position,
+            grade=data["grade"],
+            covered=data["covered"],
+            now=timezone.now(),
         ),
     )
+
+
+@login_required
+@require_POST
+def tick_key_points(
+    request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
+) -> HttpResponse:
+    """Save the ticks as they change and answer with the grade they suggest (the rule is the
+    server's, sessions.scoring.suggested_grade); refusals change nothing."""
+    session = _get_session_for_user(request, session_id)
+    form = KeyPointsForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.non_field_errors()[0], status=400, content_type="text/plain")
+    try:
+        item = services.tick_key_points(
+            session=session, position=position, covered=form.cleaned_data["covered"]
+        )
+    except (services.NotCurrentItem, services.SessionClosed) as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain")
+    except services.InterviewError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    return render(request, "sessions/_key_point_suggestion.html", {"checklist": checklist(item)})
 
 
 @login_required

@@ -24,6 +24,7 @@ from tests.cast import (
     T0,
     answer,
     at,
+    give_key_points,
     html,
     item_url,
     logged_in,
@@ -39,12 +40,12 @@ pytestmark = pytest.mark.django_db
 
 TOO_LATE = "That grade can no longer be undone: the interview has moved on."
 CLOSED = "This interview has finished; it can no longer be changed."
-# Queries the HTMX grade → next item step may spend (the issue's budget).
-STEP_BUDGET = 12
+# Queries the HTMX grade → next item step may spend (the issue's budget, plus the ticks' UPDATE).
+STEP_BUDGET = 13
 # The undo step writes one more row than a grade (the GradeChange) and renders a revealed item,
-# which reads the candidate's open flag for the "flag this answer" form: 11 queries, plus the
-# savepoint pair the test's own transaction adds.
-UNDO_STEP_BUDGET = 13
+# which reads its key points and the candidate's open flag for the "flag this answer" form: 12
+# queries, plus the savepoint pair the test's own transaction adds.
+UNDO_STEP_BUDGET = 14
 
 
 # The props.
@@ -309,15 +310,27 @@ class TestUndoViews:
 
 
 class TestQueryBudgets:
+    @pytest.fixture(autouse=True)
+    def _key_points(self, questions: list[Question]) -> None:
+        # Before the session fixture starts the interview, which copies them.
+        for question in questions:
+            give_key_points(question, "First point.", "Second point.", "Third point.")
+
     def test_the_htmx_grade_step_stays_within_budget(
         self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any
     ) -> None:
         owner_client.get(item_url(session, 0))
         owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+        ticks = {"grade": "2", "key_points_listed": "on", "covered": ["0", "2"]}
 
         with django_assert_max_num_queries(STEP_BUDGET):
-            response = owner_client.post(item_url(session, 0, "grade"), {"grade": "2"}, **HTMX)
+            response = owner_client.post(item_url(session, 0, "grade"), ticks, **HTMX)
 
+        assert list(session.items.get(position=0).key_points.values_list("covered", flat=True)) == [
+            True,
+            False,
+            True,
+        ]
         assert place_text(html(response)) == "Question 2 of 3"
         assert find_all(html(response), "form", cls="undo-bar")
 

@@ -25,6 +25,7 @@ from tests.cast import (
     LIMIT,
     T0,
     answer_each,
+    give_key_points,
     html,
     item_url,
     logged_in,
@@ -42,8 +43,9 @@ from tests.dom import find_all
 pytestmark = pytest.mark.django_db
 
 NEW_URL = "/interviews/new/"
-# Queries the grade → next item step may spend, whatever the bank size or the user's history.
-GRADE_STEP_BUDGET = 12
+# Queries the grade → next item step may spend, whatever the bank size, the number of key points
+# or the user's history: 11 (one of them the ticks' UPDATE), plus the test's savepoint pair.
+GRADE_STEP_BUDGET = 13
 FRAGMENT_LIMIT = 15_000
 FINISHED_MESSAGE = "This interview has finished; it can no longer be changed."
 STALE_MESSAGE = "That question is no longer the current one; here is where the interview stands."
@@ -634,8 +636,9 @@ class TestGradeStepQueries:
     def grade_step(self, client: Client, session: InterviewSession, budget_fixture: Any) -> int:
         current_page(client, session)
         assert reveal(client, session, 0, headers=HTMX).status_code == 200
+        ticks = {"grade": "2", "key_points_listed": "on", "covered": ["0"]}
         with budget_fixture(GRADE_STEP_BUDGET) as captured:
-            response = grade(client, session, 0, 2, **HTMX)
+            response = client.post(item_url(session, 0, "grade"), ticks, **HTMX)
         assert response.status_code == 200
         # The step moved on: the next item (a question or a follow-up) is live.
         assert find_all(html(response), "form", action=item_url(session, 1, "reveal"))
@@ -646,6 +649,8 @@ class TestGradeStepQueries:
     ) -> None:
         newcomer = make_user("newcomer")
         tiny_bank = [make_question(number) for number in range(1001, 1004)]
+        for question in tiny_bank:
+            give_key_points(question, "The one point.")
         first = self.grade_step(
             logged_in(newcomer), start_interview(newcomer, tiny_bank), django_assert_max_num_queries
         )
@@ -660,6 +665,7 @@ class TestGradeStepQueries:
         current = start_interview(veteran, bank_questions[:4], include_scenarios=True)
         later = self.grade_step(logged_in(veteran), current, django_assert_max_num_queries)
 
+        assert current.items.get(position=0).key_points.count() > 1  # more than the tiny bank's
         assert first == later <= GRADE_STEP_BUDGET
 
 

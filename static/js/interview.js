@@ -89,6 +89,14 @@
       if (!undo.disabled) undo.click();
       return;
     }
+    // Letters a–f tick the key points of a revealed answer (the click saves the ticks).
+    const tick = event.key.length === 1 &&
+      root.querySelector('[data-tick-key="' + event.key.toLowerCase() + '"]');
+    if (tick && !tick.disabled) {
+      event.preventDefault();
+      tick.click();
+      return;
+    }
     const button = root.querySelector('[data-grade-key="' + event.key + '"]');
     if (button && !button.disabled) {
       event.preventDefault();
@@ -166,18 +174,30 @@
   });
   window.addEventListener("beforeunload", flushNotes);
 
+  // On a narrow screen the key points are the answer to grade by: the prose starts folded.
+  function foldProseOnNarrowScreens(root) {
+    if (!window.matchMedia("(max-width: 40rem)").matches) return;
+    root.querySelectorAll("details[data-collapse-narrow]").forEach(function (details) {
+      details.open = false;
+    });
+  }
+
   // The interview region was replaced (outerHTML swap): restart the clock, move focus.
   document.addEventListener("htmx:afterSettle", function (event) {
     const root = document.getElementById("interview");
     if (root && event.detail.elt && event.detail.elt.id === "interview") {
       startTimer(root);
+      foldProseOnNarrowScreens(root);
       focusFirst(root);
     }
   });
 
   function init() {
     const root = document.getElementById("interview");
-    if (root) startTimer(root);
+    if (root) {
+      startTimer(root);
+      foldProseOnNarrowScreens(root);
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
