@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import F
+from django.db.models import Count, F, Q
 
 from questions.models import short_category_name
 from sessions.models import Item
@@ -15,7 +15,8 @@ from sessions.models import Item
 CSV_HEADER = [
     "session", "session_started_at", "mode", "session_status", "position", "kind", "label",
     "category", "question_number", "grade", "points", "timed_out", "skipped",
-    "shown_at", "revealed_at", "graded_at", "seconds_taken", "notes",
+    "shown_at", "revealed_at", "graded_at", "seconds_taken",
+    "key_points_total", "key_points_covered", "notes",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,7 +44,11 @@ def history_csv_lines(user: User) -> Iterator[str]:
     items = (
         Item.objects.filter(session__user=user)
         .select_related("session", "category")
-        .annotate(question_number=F("question__number"))
+        .annotate(
+            question_number=F("question__number"),
+            key_points_total=Count("key_points"),
+            key_points_covered=Count("key_points", filter=Q(key_points__covered=True)),
+        )
         .order_by("session__started_at", "session_id", "position")
     )
     for item in items.iterator(chunk_size=500):
@@ -67,6 +72,9 @@ def history_csv_lines(user: User) -> Iterator[str]:
                 _iso(item.revealed_at),
                 _iso(item.graded_at),
                 "" if taken is None else round(taken.total_seconds()),
+                item.key_points_total,
+                # Ticks exist only once the answer was revealed.
+                item.key_points_covered if item.is_revealed else "",
                 _cell(item.notes),
             ]
         )

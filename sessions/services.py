@@ -586,9 +586,9 @@ def weak_questions(session: InterviewSession) -> list[Question]:
 
 
 def session_items(session: InterviewSession) -> list[Item]:
-    """Every item of the session with its grade changes, for the summary."""
+    """Every item of the session with its grade changes and key points, for the summary."""
     return list(
         session.items.select_related("category")
         .annotate(question_number=F("question__number"))
-        .prefetch_related("grade_changes")
+        .prefetch_related("grade_changes", "key_points")
     )

@@ -26,6 +26,7 @@ from tests.cast import (
     answer_each,
     at,
     count_queries,
+    give_key_points,
     html,
     item_url,
     logged_in,
@@ -45,9 +46,9 @@ GRADE_CHOICE = "Choose one of the four grades: Missed, Partial, Solid or Excelle
 NOT_GRADED = "Only a graded question can have its grade changed."
 # The summary of a finished interview, whatever its length and its grade changes: the login
 # session, the user, the middleware's open-interview check, the interview, its items with their
-# categories, their grade changes (one prefetch), its totals, its category breakdown and its weak
-# questions.
-SUMMARY_BUDGET = 9
+# categories, their grade changes and their key points (a prefetch each), its totals, its category
+# breakdown and its weak questions.
+SUMMARY_BUDGET = 10
 
 
 # Reading pages.
@@ -241,6 +242,8 @@ class TestSummaryQueries:
         self, owner_client: Client, owner: User, clock: Any, django_assert_max_num_queries: Any
     ) -> None:
         asked = [make_question(number) for number in range(1, 13)]
+        for question in asked:  # more points than the short interview's: the budget holds
+            give_key_points(question, *(f"Point {n}." for n in range(question.number % 5 + 1)))
         short = start_interview(owner, asked[:3])
         answer_each(short, [Grade.SOLID, Grade.PARTIAL, Grade.EXCELLENT])
         long = start_interview(owner, asked, now=at(60))
@@ -258,6 +261,8 @@ class TestSummaryQueries:
             )
         changed = find_all(html(owner_client.get(summary_url(long))), "ul", cls="grade-changes")
         assert [len(listed.elements) for listed in changed] == [2, 1, 1]
+        coverage = find_all(html(owner_client.get(summary_url(long))), "p", cls="coverage-line")
+        assert len(coverage) == 12
 
         counts = [
             count_queries(

@@ -18,7 +18,7 @@ from django.db import DatabaseError
 
 from questions.bank import BUNDLED_BANK, read_bank
 from questions.importing import ImportReport
-from questions.models import Category, Question, Scenario
+from questions.models import Category, KeyPoint, Question, Scenario
 from tests.cast import make_question
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,7 @@ def snapshot() -> tuple[list[tuple[Any, ...]], ...]:
         list(Category.objects.order_by("pk").values_list()),
         list(Question.objects.order_by("pk").values_list()),
         list(Scenario.objects.order_by("pk").values_list()),
+        list(KeyPoint.objects.order_by("pk").values_list()),
     )
 
 
