@@ -16,8 +16,10 @@ by pysbd, which knows abbreviations ("e.g.", "vs.") and decimals ("2.5x") that a
 
 Matching (`mentions`): both texts are normalised (Unicode NFKD without accents, case-folded),
 split into words, stripped of stop words and stemmed with the Snowball English stemmer, so
-"caching" matches "cache" and "RAG" never matches "averaging". A point is mentioned when the notes
-contain at least half of its terms, or three of them for a long point.
+"caching" matches "cache" and "RAG" never matches "averaging". Terms of the question itself (its
+title, or a follow-up's prompt) do not count: repeating "generative AI" in notes on "What is
+Generative AI?" covers nothing. A point is mentioned when the notes contain at least half of its
+remaining terms, or three of them for a long point.
 """
 
 from __future__ import annotations
@@ -174,12 +176,14 @@ class Mention:
     matched: frozenset[str]
 
 
-def mentions(points: Sequence[str], notes: str) -> list[Mention]:
-    """For each point, whether `notes` mention it (see the module docstring for the rule)."""
-    note_terms = terms(notes)
+def mentions(points: Sequence[str], notes: str, *, topic: str = "") -> list[Mention]:
+    """For each point, whether `notes` mention it, leaving out the terms of `topic` (the
+    question asked); see the module docstring for the rule."""
+    given = terms(topic)
+    note_terms = terms(notes) - given
     result = []
     for point in points:
-        point_terms = terms(point)
+        point_terms = terms(point) - given
         matched = frozenset(point_terms & note_terms)
         enough = bool(point_terms) and len(matched) >= terms_needed(len(point_terms))
         result.append(Mention(mentioned=enough, matched=matched if enough else frozenset()))

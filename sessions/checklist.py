@@ -62,7 +62,8 @@ class Checklist:
 def checklist(item: Item) -> Checklist:
     """The checklist of an item (its key points prefetched or loaded here, in one query)."""
     points = list(item.key_points.all())
-    found = mentions([point.text for point in points if point.mentioned], item.notes)
+    mentioned = [point.text for point in points if point.mentioned]
+    found = mentions(mentioned, item.notes, topic=item.prompt)
     matched = {term for mention in found for term in mention.matched}
     keys = dict(enumerate(TICK_KEYS))
     return Checklist(

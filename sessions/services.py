@@ -364,7 +364,7 @@ def _tick_what_the_notes_mention(item: Item) -> None:
     with its key points loaded, for the checklist."""
     prefetch_related_objects([item], "key_points")
     points = list(item.key_points.all())
-    found = mentions([point.text for point in points], item.notes)
+    found = mentions([point.text for point in points], item.notes, topic=item.prompt)
     mentioned = [point for point, mention in zip(points, found, strict=True) if mention.mentioned]
     if not mentioned:
         return

@@ -163,6 +163,13 @@ class TestMatching:
         assert not mentions([long], "kv cache")[0].mentioned
         assert mentions([long], "kv cache of keys")[0].mentioned
 
+    def test_the_questions_own_words_do_not_count(self) -> None:
+        point = "The core principle of generative AI is modelling the data distribution."
+        notes = "Generative AI learns a distribution."
+        assert mentions([point], notes)[0].mentioned  # generat, ai, distribut: three terms
+        (found,) = mentions([point], notes, topic="What is Generative AI?")
+        assert not found.mentioned and found.matched == frozenset()
+
     def test_highlight_marks_matched_words_and_escapes_the_rest(self) -> None:
         marked = highlight("<b>Caches</b> & keys", {"cach"})
         assert marked == "&lt;b&gt;<mark>Caches</mark>&lt;/b&gt; &amp; keys"
@@ -337,7 +344,7 @@ class TestTicking:
     def test_the_revealed_answer_lists_the_points_first_with_a_suggestion(
         self, owner_client: Client, kv_session: InterviewSession
     ) -> None:
-        reveal_current(kv_session, notes="kv cache: keys and values")
+        reveal_current(kv_session, notes="kv cache: keys and values of previous tokens")
         page = self.page(owner_client, kv_session)
         answer = page.find("section", cls="compare-answer")
         checklist = answer.find("fieldset", cls="key-points")
@@ -355,7 +362,8 @@ class TestTicking:
         kinds = [node.tag for node in answer.elements]
         assert kinds.index("fieldset") < kinds.index("details")
         marks = [mark.words for mark in page.find("div", cls="notes-text").find_all("mark")]
-        assert marks == ["kv", "cache", "keys", "values"]
+        # "kv cache" is the question's own topic: it does not count, so it is not marked.
+        assert marks == ["keys", "values", "previous", "tokens"]
 
     def test_ticking_saves_and_answers_with_the_new_suggestion(
         self, owner_client: Client, kv_session: InterviewSession

@@ -66,9 +66,14 @@
     if (target) target.focus();
   }
 
+  // A key pressed on a checkbox (a key point) or a button still means a shortcut.
+  const NOT_TYPED_IN = ["checkbox", "radio", "button", "submit", "reset"];
+
   function isTyping(element) {
-    return element && (element.tagName === "TEXTAREA" || element.tagName === "INPUT" ||
-      element.tagName === "SELECT" || element.isContentEditable);
+    if (!element) return false;
+    if (element.tagName === "INPUT") return NOT_TYPED_IN.indexOf(element.type) === -1;
+    return element.tagName === "TEXTAREA" || element.tagName === "SELECT" ||
+      element.isContentEditable;
   }
 
   document.addEventListener("keydown", function (event) {
