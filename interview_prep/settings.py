@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Outside the views' login_required: an htmx request signed out gets a 401, not the login page.
+    "interview_prep.middleware.HtmxSignedOutMiddleware",
     # After auth, messages and htmx: it ends forgotten interviews on the owner's page loads.
     "sessions.middleware.OpenInterviewMiddleware",
     # Records who made each change to the bank, whichever view or command saved it.

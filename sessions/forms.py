@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.http import QueryDict
 
+from questions.forms import MultilineTextField
 from questions.models import ActiveCount, Category, Question
 from sessions.models import InterviewSession
 from sessions.scoring import Grade
@@ -87,8 +88,20 @@ class StartSessionForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    notes = forms.CharField(required=False, max_length=MAX_NOTES_LENGTH, strip=False)
+    # Line breaks arrive as CRLF and count once, as the browser's own counter counts them.
+    notes = MultilineTextField(required=False, max_length=MAX_NOTES_LENGTH, strip=False)
     timed_out = forms.BooleanField(required=False)
+
+
+class NotesForm(RevealForm):
+    """An autosave: a body without the notes field (or not a form at all) is refused, never
+    taken for empty notes that would replace the saved draft."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "notes" not in self.data:
+            raise forms.ValidationError("No notes were sent; the saved draft is unchanged.")
+        return data
 
 
 _POSITION = re.compile(r"[0-9]{1,4}")

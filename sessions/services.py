@@ -171,6 +171,11 @@ def start_session(
         item.session = session
         item.position = position
         item.time_limit_seconds = time_limit
+    # The first question's clock starts with the interview, whether or not its page is ever
+    # loaded: a reveal posted straight away still has a deadline to keep.
+    first = items[0]
+    first.shown_at = now
+    first.deadline_at = now + timedelta(seconds=time_limit) if time_limit else None
     Item.objects.bulk_create(items)
     _snapshot_key_points(items)
     return session

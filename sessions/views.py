@@ -26,6 +26,7 @@ from sessions.forms import (
     GradeForm,
     HistoryFilterForm,
     KeyPointsForm,
+    NotesForm,
     PractiseForm,
     RevealForm,
     StartSessionForm,
@@ -55,12 +56,13 @@ def _render_interview(
     *,
     error: str = "",
     status: int = 200,
+    posted_notes: str | None = None,
 ) -> HttpResponse:
     """The interview page at `item`, or only its interview region for an HTMX request.
 
     The current item of an open interview is live (clock, notes, reveal, grade); any other is
     shown read-only with its grade, which can be undone (the latest, until the next reveal) or
-    changed.
+    changed. A refused reveal shows the notes as posted (`posted_notes`), never the older draft.
     """
     context: dict[str, Any] = {
         "session": session,
@@ -68,6 +70,7 @@ def _render_interview(
         "grades": _grade_choices(),
         "error": error,
         "max_notes_length": services.MAX_NOTES_LENGTH,
+        "notes": posted_notes if posted_notes is not None else item.notes if item else "",
     }
     if item is not None:
         now = timezone.now()
@@ -103,6 +106,7 @@ def _after_action(
     session: InterviewSession,
     error: services.InterviewError | None = None,
     acted_on: Item | None = None,
+    posted_notes: str | None = None,
 ) -> HttpResponse:
     """Where an interview action leads: the next state, or the summary once finished.
 
@@ -123,7 +127,14 @@ def _after_action(
         else:
             item = services.current_item(session)
         status = 409 if isinstance(error, services.NotCurrentItem) else 400 if error else 200
-        return _render_interview(request, session, item, error=str(error or ""), status=status)
+        return _render_interview(
+            request,
+            session,
+            item,
+            error=str(error or ""),
+            status=status,
+            posted_notes=posted_notes if error else None,
+        )
     if error is not None:
         messages.warning(request, str(error))
     return redirect(session.item_url(session.current_position))
@@ -267,9 +278,10 @@ def _recorded_item(session: InterviewSession, position: int) -> Item:
 @require_POST
 def save_notes(request: AuthenticatedHttpRequest, session_id: int, position: int) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
-    form = RevealForm(request.POST)
+    form = NotesForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(form.errors["notes"][0], status=400, content_type="text/plain")
+        problem = (form.errors.get("notes") or form.non_field_errors())[0]
+        return HttpResponse(problem, status=400, content_type="text/plain")
     try:
         services.save_notes(session=session, position=position, notes=form.cleaned_data["notes"])
     except services.InterviewError as error:
@@ -286,16 +298,22 @@ def _interview_action(
 ) -> HttpResponse:
     """Reveal, grade and undo share this path: refuse a closed session or bad input, else act."""
     session = _get_session_for_user(request, session_id)
+    # What a refusal must give back: the notes as typed, line breaks counted once.
+    posted_notes = request.POST.get("notes")
+    if posted_notes is not None:
+        posted_notes = posted_notes.replace("\r\n", "\n").replace("\r", "\n")
     if not session.is_open:
         closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
         return _after_action(request, session, closed)
     if not form.is_valid():
         item = services.current_item(session)
-        return _render_interview(request, session, item, error=invalid_message, status=400)
+        return _render_interview(
+            request, session, item, error=invalid_message, status=400, posted_notes=posted_notes
+        )
     try:
         acted_on = act(session, form.cleaned_data)
     except services.InterviewError as error:
-        return _after_action(request, session, error)
+        return _after_action(request, session, error, posted_notes=posted_notes)
     return _after_action(request, session, acted_on=acted_on)
 
 

@@ -191,7 +191,10 @@ class TestStartSession:
         assert session.current_position == 0
         assert session.status == InterviewSession.Status.IN_PROGRESS
         assert session.started_at == T0
-        assert all(i.time_limit_seconds == LIMIT and i.shown_at is None for i in items)
+        assert all(i.time_limit_seconds == LIMIT for i in items)
+        # The first question's clock starts with the interview; the others' when reached.
+        assert (items[0].shown_at, items[0].deadline_at) == (T0, at(LIMIT))
+        assert all(i.shown_at is None and i.deadline_at is None for i in items[1:])
 
     def test_it_asks_no_scenarios_when_follow_ups_are_off(
         self, bank: ParsedBank, owner: User
@@ -274,17 +277,19 @@ class TestClock:
     def session(self, owner: User, four_questions: list[Question]) -> InterviewSession:
         return start_interview(owner, four_questions, include_scenarios=True)
 
-    def test_it_sets_the_deadline_on_first_show(self, session: InterviewSession) -> None:
-        assert item_at(session, 0).deadline_at is None
+    def test_the_first_clock_starts_with_the_interview(
+        self, owner: User, four_questions: list[Question]
+    ) -> None:
+        session = start_interview(owner, four_questions, now=at(10))
+        first = item_at(session, 0)
+        assert (first.shown_at, first.deadline_at) == (at(10), at(10 + LIMIT))
 
-        item = services.show_current_item(session=session, now=at(10))
-
-        assert item.shown_at == at(10)
-        assert item.deadline_at == at(10 + LIMIT)
-        stored = item_at(session, 0)
-        assert (stored.shown_at, stored.deadline_at) == (at(10), at(10 + LIMIT))
-        # Only the current item's clock starts.
-        assert item_at(session, 1).shown_at is None
+        # Its page loaded later does not restart it; a reveal posted without loading it keeps
+        # the deadline (and times out past it).
+        services.show_current_item(session=session, now=at(30))
+        late = services.reveal_item(session=session, position=0, notes="", now=at(10 + LIMIT + 4))
+        assert (late.shown_at, late.timed_out) == (at(10), True)
+        assert item_at(session, 1).shown_at is None  # only the current item's clock runs
 
     def test_a_second_show_never_restarts_the_clock(self, session: InterviewSession) -> None:
         services.show_current_item(session=session, now=T0)

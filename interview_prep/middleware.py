@@ -1,0 +1,51 @@
+"""An htmx request made after the login has gone (expired, or logged out in another tab)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from interview_prep.http import HtmxHttpRequest
+
+SIGNED_OUT_MESSAGE = "You were signed out. Log in again; your notes are kept in this browser."
+
+
+class HtmxSignedOutMiddleware:
+    """Turn `login_required`'s redirect of an htmx request into a 401 naming where to log in.
+
+    The browser would follow the redirect unseen and htmx would swap the whole login page into
+    the interview, taking the notes box with it; and logging in there would lead back to the
+    POST-only URL that was posted (a 405). The 401 carries, in `X-Login-URL`, a login whose next
+    page is the page the candidate is on; the interview script shows it beside the kept notes.
+    """
+
+    def __init__(self, get_response: Callable[[HtmxHttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.htmx or response.status_code != 302:
+            return response
+        login_path = urlsplit(resolve_url(settings.LOGIN_URL)).path
+        if urlsplit(response.get("Location", "")).path != login_path:
+            return response
+        signed_out = HttpResponse(SIGNED_OUT_MESSAGE, status=401, content_type="text/plain")
+        signed_out["X-Login-URL"] = redirect_to_login(_page_of(request))["Location"]
+        return signed_out
+
+
+def _page_of(request: HtmxHttpRequest) -> str:
+    """The path of the page that sent the request, when it is one of ours; else the home page."""
+    current = request.htmx.current_url or ""
+    if not url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+    parts = urlsplit(current)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
