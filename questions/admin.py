@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
@@ -62,6 +63,29 @@ class BankHistoryAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, historical_record: Any
     ) -> HistoricalRecordContextHelper:
         return DiffingContextHelper(self.model, historical_record)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        # simple-history's revert form saves through the change path, whose message would say
+        # the object "was changed": name the version it went back to instead.
+        reverted_to = self._reverted_version(request)
+        if reverted_to is None:
+            return super().response_change(request, obj)
+        when = date_format(timezone.localtime(reverted_to.history_date), "j M Y, H:i")
+        self.message_user(
+            request,
+            f"The {obj._meta.verbose_name} “{obj}” was reverted to the version of {when}.",
+            messages.SUCCESS,
+        )
+        return self.response_post_save_change(request, obj)
+
+    def _reverted_version(self, request: HttpRequest) -> Any | None:
+        """The historical record a POST to the revert form (…/history/<version_id>/) restores."""
+        match = request.resolver_match
+        opts = self.model._meta
+        if match is None or match.url_name != f"{opts.app_label}_{opts.model_name}_simple_history":
+            return None
+        _object_id, version_id = match.args  # simple-history's URL passes both positionally
+        return self.model.history.filter(history_id=version_id).first()
 
 
 class _CategoryTotals(TypedDict):

@@ -13,7 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 from questions.bank import ParsedBank
 from questions.importing import import_bank
 from questions.models import AnswerFlag, Category, Question, Scenario
-from tests.cast import make_editor, make_question, make_user
+from tests.cast import make_editor, make_question, make_user, messages_of
 from tests.dom import Node, form_data, parse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
@@ -294,6 +294,19 @@ def test_the_history_page_shows_a_word_level_diff(
     assert [row.find_all("td")[-3].words for row in rows] == ["editor", "None"]
 
 
+def test_the_history_page_shows_no_template_comment(
+    client: Client, bank: ParsedBank, editor: User
+) -> None:
+    question = Question.objects.get(number=121)
+
+    page = parse(client.get(history_url(question)).content)
+
+    content = page.find("div", id_="content").words
+    assert "object_history_list" not in content
+    assert "Content-Security-Policy" not in content
+    assert content.startswith("Change history: 121. What is retrieval-augmented generation")
+
+
 def test_the_history_diff_escapes_markup(client: Client, editor: User) -> None:
     question = make_question(5, answer="Plain words " * 12)
     edit_answer(client, question, "Plain words " * 12 + "<b>bold</b>")
@@ -319,6 +332,10 @@ def test_reverting_restores_the_old_text_and_records_it(
     response = client.post(f"{history_url(question)}{imported.history_id}/", form_data(form))
 
     assert response.status_code == 302
+    assert messages_of(response) == [
+        "The question “121. What is retrieval-augmented generation (RAG)?” was reverted to the "
+        f"version of {imported.history_date:%-d %b %Y, %H:%M}."
+    ]
     question.refresh_from_db()
     assert question.answer == original
     assert question.answer.startswith(RAG_START)
