@@ -16,9 +16,9 @@ from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from questions.forms import MultilineTextField
+from questions.forms import KeyPointForm, KeyPointFormSet, MultilineTextField
 from questions.markdown import render_markdown
-from questions.models import AnswerFlag, Category, Question, Scenario
+from questions.models import AnswerFlag, Category, KeyPoint, Question, Scenario
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -131,11 +131,62 @@ TEXT_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 
+def answer_preview(text: str) -> SafeString:
+    """An answer as candidates see it: the site's own sanitising Markdown renderer."""
+    if not text:
+        return format_html('<p class="help">{}</p>', "Save to see the preview.")
+    return format_html('<div class="answer-preview">{}</div>', render_markdown(text))
+
+
+class KeyPointInline(admin.TabularInline):
+    model = KeyPoint
+    form = KeyPointForm
+    formset = KeyPointFormSet
+    fields = ("position", "text")
+    extra = 1
+    classes = ("key-points",)
+
+
+class QuestionKeyPointInline(KeyPointInline):
+    fk_name = "question"
+    verbose_name_plural = "key points of the answer"
+
+
+class ScenarioKeyPointInline(KeyPointInline):
+    fk_name = "scenario"
+    verbose_name_plural = "key points of the scenario answer"
+
+
+class _KeyPointTotal(TypedDict):
+    key_point_total: int
+
+
 class ScenarioInline(admin.StackedInline):
     model = Scenario
     extra = 0
-    fields = ("label", "position", "prompt", "answer")
+    fields = ("label", "position", "prompt", "answer", "key_points_link")
+    readonly_fields = ("key_points_link",)
     formfield_overrides = TEXT_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Scenario]:
+        return super().get_queryset(request).annotate(key_point_total=Count("key_points"))
+
+    # Inlines cannot nest, so a scenario's key points are edited on its own admin page.
+    @admin.display(description="Key points")
+    def key_points_link(self, scenario: WithAnnotations[Scenario, _KeyPointTotal]) -> SafeString:
+        if scenario.pk is None:
+            return format_html("{}", "Save the question first, then add the scenario's key points.")
+        url = reverse("admin:questions_scenario_change", args=[scenario.pk])
+        return format_html(
+            '{} · <a href="{}">Edit key points of {}</a>',
+            _count(scenario.key_point_total, "key point"),
+            url,
+            scenario.label,
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @admin.register(Question)
@@ -154,7 +205,7 @@ class QuestionAdmin(BankHistoryAdmin):
     list_select_related = ("category",)
     search_fields = ("=number", "title", "answer")
     ordering = ("number",)
-    inlines = [ScenarioInline]
+    inlines = [QuestionKeyPointInline, ScenarioInline]
     readonly_fields = ("answer_preview", "flags_link", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("number", "title", "category", "is_active")}),
@@ -191,9 +242,7 @@ class QuestionAdmin(BankHistoryAdmin):
 
     @admin.display(description="Preview")
     def answer_preview(self, question: Question) -> SafeString:
-        if not question.answer:
-            return format_html('<p class="help">{}</p>', "Save to see the preview.")
-        return format_html('<div class="answer-preview">{}</div>', render_markdown(question.answer))
+        return answer_preview(question.answer)
 
     @admin.display(description="Flags from candidates")
     def flags_link(self, question: Question) -> SafeString:
@@ -225,6 +274,46 @@ class QuestionAdmin(BankHistoryAdmin):
             changed += 1
         verb = "restored" if active else "retired"
         self.message_user(request, f"{changed} question(s) {verb}.", messages.SUCCESS)
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(BankHistoryAdmin):
+    list_display = ("label", "question", "key_point_count")
+    list_select_related = ("question",)
+    search_fields = ("=label", "=question__number", "prompt", "answer")
+    ordering = ("question__number", "position", "label")
+    inlines = [ScenarioKeyPointInline]
+    readonly_fields = ("answer_preview",)
+    fieldsets = (
+        (None, {"fields": ("question", "label", "position", "prompt")}),
+        (
+            "Answer",
+            {
+                "fields": ("answer", "answer_preview"),
+                "description": "Markdown (CommonMark), rendered as candidates see it; raw HTML "
+                "is never rendered.",
+            },
+        ),
+    )
+    formfield_overrides = TEXT_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Scenario]:
+        return super().get_queryset(request).annotate(key_point_total=Count("key_points"))
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Scenario | None = None
+    ) -> tuple[str, ...]:
+        # Moved to another question, its flags and past interviews would name the wrong one.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if obj is None else ("question", *fields)
+
+    @admin.display(description="Key points", ordering="key_point_total")
+    def key_point_count(self, scenario: WithAnnotations[Scenario, _KeyPointTotal]) -> int:
+        return scenario.key_point_total
+
+    @admin.display(description="Preview")
+    def answer_preview(self, scenario: Scenario) -> SafeString:
+        return answer_preview(scenario.answer)
 
 
 @admin.register(AnswerFlag)
