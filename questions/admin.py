@@ -161,6 +161,10 @@ class _KeyPointTotal(TypedDict):
     key_point_total: int
 
 
+class _ScenarioTotals(_KeyPointTotal):
+    open_flag_count: int
+
+
 class ScenarioInline(admin.StackedInline):
     model = Scenario
     extra = 0
@@ -183,6 +187,18 @@ class ScenarioInline(admin.StackedInline):
             url,
             scenario.label,
         )
+
+
+def _flags_link(query: str, flags: QuerySet[AnswerFlag]) -> SafeString:
+    url = f"{reverse('admin:questions_answerflag_changelist')}?{query}"
+    open_count = flags.filter(status=AnswerFlag.Status.OPEN).count()
+    return format_html('<a href="{}">{} open, {} in all</a>', url, open_count, flags.count())
+
+
+def _shorten(text: str, length: int = 80) -> str:
+    """One line of at most `length` characters, for a list column."""
+    line = " ".join(text.split())
+    return line if len(line) <= length else line[: length - 1] + "…"
 
 
 def _count(number: int, noun: str) -> str:
@@ -246,14 +262,10 @@ class QuestionAdmin(BankHistoryAdmin):
 
     @admin.display(description="Flags from candidates")
     def flags_link(self, question: Question) -> SafeString:
+        """Its flags, on its own answer and on its scenarios' answers."""
         if question.pk is None:
             return format_html("{}", "None yet.")
-        url = (
-            reverse("admin:questions_answerflag_changelist") + f"?question__id__exact={question.pk}"
-        )
-        open_count = question.flags.filter(status=AnswerFlag.Status.OPEN).count()
-        total = question.flags.count()
-        return format_html('<a href="{}">{} open, {} in all</a>', url, open_count, total)
+        return _flags_link(f"question__id__exact={question.pk}", question.flags.all())
 
     @admin.action(description="Retire selected questions (no longer asked)", permissions=["change"])
     def retire(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
@@ -278,12 +290,12 @@ class QuestionAdmin(BankHistoryAdmin):
 
 @admin.register(Scenario)
 class ScenarioAdmin(BankHistoryAdmin):
-    list_display = ("label", "question", "key_point_count")
+    list_display = ("label", "question", "key_point_count", "open_flags")
     list_select_related = ("question",)
     search_fields = ("=label", "=question__number", "prompt", "answer")
     ordering = ("question__number", "position", "label")
     inlines = [ScenarioKeyPointInline]
-    readonly_fields = ("answer_preview",)
+    readonly_fields = ("answer_preview", "flags_link")
     fieldsets = (
         (None, {"fields": ("question", "label", "position", "prompt")}),
         (
@@ -294,11 +306,22 @@ class ScenarioAdmin(BankHistoryAdmin):
                 "is never rendered.",
             },
         ),
+        ("Feedback", {"fields": ("flags_link",)}),
     )
     formfield_overrides = TEXT_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scenario]:
-        return super().get_queryset(request).annotate(key_point_total=Count("key_points"))
+        # Two counts over two joins: distinct, or each would multiply the other.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                key_point_total=Count("key_points", distinct=True),
+                open_flag_count=Count(
+                    "flags", filter=Q(flags__status=AnswerFlag.Status.OPEN), distinct=True
+                ),
+            )
+        )
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Scenario | None = None
@@ -308,8 +331,18 @@ class ScenarioAdmin(BankHistoryAdmin):
         return fields if obj is None else ("question", *fields)
 
     @admin.display(description="Key points", ordering="key_point_total")
-    def key_point_count(self, scenario: WithAnnotations[Scenario, _KeyPointTotal]) -> int:
+    def key_point_count(self, scenario: WithAnnotations[Scenario, _ScenarioTotals]) -> int:
         return scenario.key_point_total
+
+    @admin.display(description="Open flags", ordering="open_flag_count")
+    def open_flags(self, scenario: WithAnnotations[Scenario, _ScenarioTotals]) -> int:
+        return scenario.open_flag_count
+
+    @admin.display(description="Flags from candidates")
+    def flags_link(self, scenario: Scenario) -> SafeString:
+        if scenario.pk is None:
+            return format_html("{}", "None yet.")
+        return _flags_link(f"scenario__id__exact={scenario.pk}", scenario.flags.all())
 
     @admin.display(description="Preview")
     def answer_preview(self, scenario: Scenario) -> SafeString:
@@ -318,37 +351,63 @@ class ScenarioAdmin(BankHistoryAdmin):
 
 @admin.register(AnswerFlag)
 class AnswerFlagAdmin(admin.ModelAdmin):
-    list_display = ("question_link", "reason", "short_comment", "user", "status", "created_at")
-    # The first column already links to the question; a link to the flag around it would nest
-    # two <a> elements, which browsers split, leaving the flag itself unreachable.
+    list_display = (
+        "target_link",
+        "reason",
+        "short_text_shown",
+        "short_comment",
+        "user",
+        "status",
+        "created_at",
+    )
+    # The first column already links to the question or scenario; a link to the flag around it
+    # would nest two <a> elements, which browsers split, leaving the flag itself unreachable.
     list_display_links = ("short_comment",)
     list_filter = ("status", "reason")
-    list_select_related = ("question", "user")
-    search_fields = ("=question__number", "comment")
+    list_select_related = ("question", "scenario", "user")
+    search_fields = ("=question__number", "=scenario__label", "comment")
     readonly_fields = (
-        "question",
+        "target_link",
         "user",
         "reason",
+        "flagged_text",
         "comment",
         "created_at",
         "resolved_at",
         "resolved_by",
     )
-    fields = readonly_fields[:5] + ("status",) + readonly_fields[5:]
+    fields = readonly_fields[:6] + ("status",) + readonly_fields[6:]
     actions = ("mark_resolved",)
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # flags come from candidates, on the question and interview pages
 
-    @admin.display(description="Question", ordering="question__number")
-    def question_link(self, flag: AnswerFlag) -> SafeString:
-        url = reverse("admin:questions_question_change", args=[flag.question_id])
-        return format_html('<a href="{}">{}</a>', url, flag.question)
+    @admin.display(description="Flagged answer", ordering="question__number")
+    def target_link(self, flag: AnswerFlag) -> SafeString:
+        """Straight to the edit form of the text the candidate flagged."""
+        if flag.scenario_id is not None:
+            url = reverse("admin:questions_scenario_change", args=[flag.scenario_id])
+        else:
+            url = reverse("admin:questions_question_change", args=[flag.question_id])
+        return format_html('<a href="{}">{}</a>', url, flag.target_label)
+
+    @admin.display(description="Answer shown")
+    def short_text_shown(self, flag: AnswerFlag) -> str:
+        return _shorten(flag.text_shown) or "—"
+
+    @admin.display(description="Answer as the candidate saw it")
+    def flagged_text(self, flag: AnswerFlag) -> SafeString:
+        if not flag.text_shown:
+            return format_html('<p class="help">{}</p>', "Not recorded: flagged before it was.")
+        preview = answer_preview(flag.text_shown)
+        if flag.text_shown == (flag.scenario or flag.question).answer:
+            return preview
+        return format_html('{}<p class="help">{}</p>', preview, "The answer was edited since.")
 
     @admin.display(description="Comment")
     def short_comment(self, flag: AnswerFlag) -> str:
-        return flag.comment if len(flag.comment) <= 80 else flag.comment[:79] + "…"
+        return _shorten(flag.comment)
 
     def save_model(self, request: HttpRequest, flag: AnswerFlag, form: Any, change: bool) -> None:
         if "status" in form.changed_data:

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.forms.formsets import DELETION_FIELD_NAME
 
-from questions.models import AnswerFlag, KeyPoint
+from questions.models import AnswerFlag, KeyPoint, Scenario
 
 
 class FlagForm(forms.Form):
@@ -21,6 +21,12 @@ class FlagForm(forms.Form):
         "characters.",
         error_messages={"required": "Tell the editors what is wrong or unclear."},
     )
+
+    def __init__(self, *args: Any, scenario: Scenario | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The answer flagged (None: the question's own), so a page with several flag regions
+        # shows a refused flag in the right one.
+        self.scenario = scenario
 
 
 class MultilineTextField(forms.CharField):

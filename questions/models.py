@@ -160,7 +160,19 @@ class AnswerFlag(models.Model):
     REASON_WORDS = {Reason.WRONG: "wrong", Reason.UNCLEAR: "unclear"}
     MAX_COMMENT_LENGTH = 500
 
+    # A flag on a follow-up's answer names the scenario too; `question` is always its question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
+    )
+    # Raised in an interview: the item that showed the answer. The interviews app's model, named
+    # by its label so that this app imports nothing from it.
+    item = models.ForeignKey(
+        "interviews.Item", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The answer exactly as the candidate read it: an editor may have changed it since, and an
+    # interview shows its own snapshot. Empty for flags raised before it was recorded.
+    text_shown = models.TextField(blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answer_flags"
     )
@@ -180,17 +192,37 @@ class AnswerFlag(models.Model):
     class Meta:
         ordering = ["status", "-created_at"]
         verbose_name = "answer flag"
+        # One open flag per user and answer: the question's own, and each scenario's. Two
+        # constraints, because a unique constraint never treats NULL scenarios as equal.
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "user"],
-                condition=models.Q(status="open"),
+                condition=Q(status="open", scenario__isnull=True),
                 name="one_open_flag_per_user_and_question",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["scenario", "user"],
+                condition=Q(status="open", scenario__isnull=False),
+                name="one_open_flag_per_user_and_scenario",
+            ),
         ]
         indexes = [models.Index(fields=["status", "question"], name="flag_status_question")]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()}: question {self.question.number}"
+        kind, name = self._target
+        return f"{self.get_reason_display()}: {kind} {name}"
+
+    @property
+    def _target(self) -> tuple[str, str]:
+        if self.scenario_id is not None and self.scenario is not None:
+            return "scenario", self.scenario.label
+        return "question", str(self.question.number)
+
+    @property
+    def target_label(self) -> str:
+        """The answer flagged: "Question 12" or "Scenario 12.1"."""
+        kind, name = self._target
+        return f"{kind.capitalize()} {name}"
 
     @property
     def reason_word(self) -> str:
