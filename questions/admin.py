@@ -376,7 +376,7 @@ class AnswerFlagAdmin(admin.ModelAdmin):
         "resolved_at",
         "resolved_by",
     )
-    fields = readonly_fields[:6] + ("status",) + readonly_fields[6:]
+    fields = readonly_fields[:6] + ("status", "reply") + readonly_fields[6:]
     actions = ("mark_resolved",)
     date_hierarchy = "created_at"
 
@@ -410,16 +410,23 @@ class AnswerFlagAdmin(admin.ModelAdmin):
         return _shorten(flag.comment)
 
     def save_model(self, request: HttpRequest, flag: AnswerFlag, form: Any, change: bool) -> None:
-        if "status" in form.changed_data:
-            resolved = flag.status == AnswerFlag.Status.RESOLVED
-            flag.resolved_at = timezone.now() if resolved else None
+        resolved = flag.status == AnswerFlag.Status.RESOLVED
+        if "status" in form.changed_data and resolved:
             # The admin admits only signed-in staff; the check narrows the type for mypy.
-            flag.resolved_by = request.user if resolved and request.user.is_authenticated else None
+            editor = request.user if request.user.is_authenticated else None
+            flag.resolve(by=editor, now=timezone.now())
+        elif "status" in form.changed_data:
+            flag.reopen()
+        elif "reply" in form.changed_data and resolved:
+            flag.reply_dismissed_at = None  # a corrected reply is shown again
         super().save_model(request, flag, form, change)
 
     @admin.action(description="Mark selected flags resolved", permissions=["change"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[AnswerFlag]) -> None:
         count = queryset.filter(status=AnswerFlag.Status.OPEN).update(
-            status=AnswerFlag.Status.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user
+            status=AnswerFlag.Status.RESOLVED,
+            resolved_at=timezone.now(),
+            resolved_by=request.user,
+            reply_dismissed_at=None,
         )
         self.message_user(request, f"{count} flag(s) marked resolved.", messages.SUCCESS)

@@ -7,6 +7,8 @@ app passes those in, so this app never imports it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 
@@ -75,3 +77,25 @@ def open_flags_on(user: User | AnonymousUser, question: Question) -> dict[int | 
         user=user, question=question, status=AnswerFlag.Status.OPEN
     )
     return {flag.scenario_id: flag for flag in open_flags}
+
+
+NOTICES_SHOWN = 5
+
+
+class Notices(NamedTuple):
+    """The user's resolved flags to tell them about, newest first, and whether more wait."""
+
+    flags: list[AnswerFlag]
+    more: bool
+
+
+def resolved_notices(user: User) -> Notices:
+    """Flags of the user's resolved since they last looked (with or without a reply): one query."""
+    newest = list(
+        AnswerFlag.objects.filter(
+            user=user, status=AnswerFlag.Status.RESOLVED, reply_dismissed_at__isnull=True
+        )
+        .select_related("question", "scenario")
+        .order_by("-resolved_at", "-pk")[: NOTICES_SHOWN + 1]
+    )
+    return Notices(newest[:NOTICES_SHOWN], more=len(newest) > NOTICES_SHOWN)

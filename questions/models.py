@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from typing import TypedDict
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _NUMBER_RANGE_SUFFIX = re.compile(r"\s*\(\d+\s*[-–]\s*\d+\)\s*$")
 
@@ -159,6 +163,7 @@ class AnswerFlag(models.Model):
     # How each reason reads after "You flagged this answer as …".
     REASON_WORDS = {Reason.WRONG: "wrong", Reason.UNCLEAR: "unclear"}
     MAX_COMMENT_LENGTH = 500
+    MAX_REPLY_LENGTH = 500
 
     # A flag on a follow-up's answer names the scenario too; `question` is always its question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
@@ -188,6 +193,14 @@ class AnswerFlag(models.Model):
         blank=True,
         related_name="+",
     )
+    reply = models.TextField(
+        max_length=MAX_REPLY_LENGTH,
+        blank=True,
+        help_text="Optional. Plain text; the candidate reads it on their dashboard once the flag "
+        "is resolved.",
+    )
+    # The candidate read the notice that the flag was resolved (with its reply) and put it away.
+    reply_dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["status", "-created_at"]
@@ -227,3 +240,24 @@ class AnswerFlag(models.Model):
     @property
     def reason_word(self) -> str:
         return self.REASON_WORDS[self.Reason(self.reason)]
+
+    def resolve(self, *, by: User | None, now: datetime) -> None:
+        """Mark it resolved (not saved): the candidate is told, reply or not, until they dismiss
+        the notice."""
+        self.status = self.Status.RESOLVED
+        self.resolved_at = now
+        self.resolved_by = by
+        self.reply_dismissed_at = None
+
+    def reopen(self) -> None:
+        """Mark it open again (not saved)."""
+        self.status = self.Status.OPEN
+        self.resolved_at = None
+        self.resolved_by = None
+
+    def dismiss_notice(self, *, now: datetime) -> None:
+        """The candidate put away the notice that it was resolved; a second dismissal (another
+        tab, a double click) keeps the first time."""
+        AnswerFlag.objects.filter(pk=self.pk, reply_dismissed_at__isnull=True).update(
+            reply_dismissed_at=now
+        )

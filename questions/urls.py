@@ -15,4 +15,5 @@ urlpatterns = [
         views.flag_answer,
         name="flag_scenario",
     ),
+    path("flags/<int:flag_id>/dismiss/", views.dismiss_flag_notice, name="dismiss_flag_notice"),
 ]

@@ -8,13 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from interview_prep.http import AuthenticatedHtmxHttpRequest, HtmxHttpRequest
+from interview_prep.http import (
+    AuthenticatedHtmxHttpRequest,
+    AuthenticatedHttpRequest,
+    HtmxHttpRequest,
+)
 from questions import flags
 from questions.forms import FlagForm
-from questions.models import ActiveCount, Category, Question, Scenario
+from questions.models import ActiveCount, AnswerFlag, Category, Question, Scenario
 from questions.templatetags.flags import flag_region_context
 
 if TYPE_CHECKING:
@@ -186,3 +191,20 @@ def flag_answer(
         done_url=next_url,
         render_refused=lambda form: _render_detail(request, question, flag_form=form, status=400),
     )
+
+
+def _get_resolved_flag_for_user(request: AuthenticatedHttpRequest, flag_id: int) -> AnswerFlag:
+    return get_object_or_404(
+        AnswerFlag, pk=flag_id, user=request.user, status=AnswerFlag.Status.RESOLVED
+    )
+
+
+@login_required
+@require_POST
+def dismiss_flag_notice(request: AuthenticatedHtmxHttpRequest, flag_id: int) -> HttpResponse:
+    """The candidate puts away the dashboard's notice that an editor resolved their flag."""
+    _get_resolved_flag_for_user(request, flag_id).dismiss_notice(now=timezone.now())
+    if request.htmx:
+        context = {"flag_notices": flags.resolved_notices(request.user)}
+        return render(request, "questions/_flag_notices.html", context)
+    return redirect("home")

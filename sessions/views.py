@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
+from questions import flags
 from questions.forms import FlagForm
 from questions.models import Question
 from questions.views import respond_to_flag
@@ -546,6 +547,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "series": series,
         "categories": categories,
         "to_practise": progress.questions_to_practise(user),
+        "flag_notices": flags.resolved_notices(user),
     }
     return render(request, "sessions/dashboard.html", context)
 
