@@ -2,23 +2,34 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from questions.forms import KeyPointForm, KeyPointFormSet, MultilineTextField
 from questions.markdown import render_markdown
-from questions.models import AnswerFlag, Category, KeyPoint, Question, Scenario
+from questions.models import (
+    KEY_POINT_MAX_LENGTH,
+    AnswerFlag,
+    Category,
+    KeyPoint,
+    Question,
+    Scenario,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -131,11 +142,89 @@ TEXT_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 
-def answer_preview(text: str) -> SafeString:
+MAX_PREVIEW_LENGTH = 100_000  # characters; the longest answer in the bank has under 2,000
+NOTHING_TO_PREVIEW = "Nothing to preview yet."
+
+
+def rendered_answer(text: str) -> SafeString:
     """An answer as candidates see it: the site's own sanitising Markdown renderer."""
-    if not text:
-        return format_html('<p class="help">{}</p>', "Save to see the preview.")
-    return format_html('<div class="answer-preview">{}</div>', render_markdown(text))
+    return format_html('<div class="answer-preview prose">{}</div>', render_markdown(text))
+
+
+def _preview_html(text: str) -> SafeString:
+    if not text.strip():
+        return format_html('<p class="help">{}</p>', NOTHING_TO_PREVIEW)
+    return render_markdown(text)
+
+
+def live_answer_preview(text: str) -> SafeString:
+    """The preview beside an answer's textarea: the saved text at first, then whatever the editor
+    types (static/js/admin_preview.js posts it to `preview`)."""
+    return format_html(
+        '<div class="live-preview" data-preview-of="answer" data-preview-url="{}">'
+        '<div class="answer-preview prose" data-preview-body>{}</div>'
+        '<p class="help preview-status" data-preview-status role="status"></p></div>',
+        reverse("admin:questions_preview"),
+        _preview_html(text),
+    )
+
+
+class PreviewPoint(NamedTuple):
+    text: str
+    too_long: bool
+
+
+def _ordered_points(texts: list[str], positions: list[str]) -> list[PreviewPoint]:
+    """The rows of a key point inline as they will be saved: by position, blank ones last (see
+    KeyPointFormSet), in row order among equals; rows without text are not saved."""
+    rows = []
+    for row, (text, position) in enumerate(zip(texts, positions, strict=True)):
+        point = text.strip()
+        if not point:
+            continue
+        # What the form would refuse (not a whole number, too big) shows last, like a blank.
+        digits = position.strip()
+        number = int(digits) if digits.isdecimal() and len(digits) <= 5 else None
+        rows.append(((number is None, number or 0, row), point))
+    return [PreviewPoint(point, len(point) > KEY_POINT_MAX_LENGTH) for _, point in sorted(rows)]
+
+
+def _refuse_preview(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """What candidates will see of the text an editor is typing (staff only: the admin wraps it).
+
+    `kind=answer`: one `text`, Markdown through the site's sanitising renderer.
+    `kind=key_points`: each inline row's `text` and `position`, as the ordered list candidates see.
+    """
+    kind = request.POST.get("kind", "")
+    texts = request.POST.getlist("text")
+    if sum(len(text) for text in texts) > MAX_PREVIEW_LENGTH:
+        return _refuse_preview(f"Too long to preview (over {MAX_PREVIEW_LENGTH:,} characters).")
+    if kind == "answer" and len(texts) == 1:
+        return HttpResponse(_preview_html(texts[0]))
+    if kind == "key_points":
+        positions = request.POST.getlist("position")
+        if len(positions) != len(texts):
+            return _refuse_preview("Each key point needs a position, even a blank one.")
+        context = {
+            "points": _ordered_points(texts, positions),
+            "max_length": KEY_POINT_MAX_LENGTH,
+        }
+        return render(request, "admin/questions/_key_points_preview.html", context)
+    return _refuse_preview(
+        "Nothing to preview: send kind=answer with one text, or kind=key_points."
+    )
+
+
+class AnswerPreviewForm(forms.ModelForm):
+    """An admin form whose answer textarea feeds its live preview (see live_answer_preview)."""
+
+    class Meta:
+        widgets = {"answer": AdminTextareaWidget(attrs={"data-preview": "answer"})}
 
 
 class KeyPointInline(admin.TabularInline):
@@ -145,6 +234,7 @@ class KeyPointInline(admin.TabularInline):
     fields = ("position", "text")
     extra = 1
     classes = ("key-points",)
+    template = "admin/questions/key_point_inline.html"  # the tabular inline and its preview
 
 
 class QuestionKeyPointInline(KeyPointInline):
@@ -167,13 +257,18 @@ class _ScenarioTotals(_KeyPointTotal):
 
 class ScenarioInline(admin.StackedInline):
     model = Scenario
+    form = AnswerPreviewForm
     extra = 0
-    fields = ("label", "position", "prompt", "answer", "key_points_link")
-    readonly_fields = ("key_points_link",)
+    fields = ("label", "position", "prompt", "answer", "answer_preview", "key_points_link")
+    readonly_fields = ("answer_preview", "key_points_link")
     formfield_overrides = TEXT_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scenario]:
         return super().get_queryset(request).annotate(key_point_total=Count("key_points"))
+
+    @admin.display(description="Preview")
+    def answer_preview(self, scenario: Scenario) -> SafeString:
+        return live_answer_preview(scenario.answer)
 
     # Inlines cannot nest, so a scenario's key points are edited on its own admin page.
     @admin.display(description="Key points")
@@ -207,6 +302,7 @@ def _count(number: int, noun: str) -> str:
 
 @admin.register(Question)
 class QuestionAdmin(BankHistoryAdmin):
+    form = AnswerPreviewForm
     list_display = (
         "number",
         "title",
@@ -229,14 +325,24 @@ class QuestionAdmin(BankHistoryAdmin):
             "Answer",
             {
                 "fields": ("answer", "answer_preview"),
-                "description": "Markdown (CommonMark). The preview shows the saved answer "
-                "exactly as candidates see it; raw HTML is never rendered.",
+                "description": "Markdown (CommonMark). The preview follows your typing and "
+                "shows the answer exactly as candidates will see it; raw HTML is never rendered.",
             },
         ),
         ("Feedback and dates", {"fields": ("flags_link", "created_at", "updated_at")}),
     )
     actions = ("retire", "restore")
     formfield_overrides = TEXT_FIELDS
+
+    class Media:
+        js = ("js/admin_preview.js",)
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        # Before the model's own URLs, which would read "preview" as an object id.
+        return [
+            path("preview/", self.admin_site.admin_view(preview), name="questions_preview"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return (
@@ -258,7 +364,7 @@ class QuestionAdmin(BankHistoryAdmin):
 
     @admin.display(description="Preview")
     def answer_preview(self, question: Question) -> SafeString:
-        return answer_preview(question.answer)
+        return live_answer_preview(question.answer)
 
     @admin.display(description="Flags from candidates")
     def flags_link(self, question: Question) -> SafeString:
@@ -290,6 +396,7 @@ class QuestionAdmin(BankHistoryAdmin):
 
 @admin.register(Scenario)
 class ScenarioAdmin(BankHistoryAdmin):
+    form = AnswerPreviewForm
     list_display = ("label", "question", "key_point_count", "open_flags")
     list_select_related = ("question",)
     search_fields = ("=label", "=question__number", "prompt", "answer")
@@ -302,13 +409,16 @@ class ScenarioAdmin(BankHistoryAdmin):
             "Answer",
             {
                 "fields": ("answer", "answer_preview"),
-                "description": "Markdown (CommonMark), rendered as candidates see it; raw HTML "
-                "is never rendered.",
+                "description": "Markdown (CommonMark). The preview follows your typing and "
+                "shows the answer exactly as candidates will see it; raw HTML is never rendered.",
             },
         ),
         ("Feedback", {"fields": ("flags_link",)}),
     )
     formfield_overrides = TEXT_FIELDS
+
+    class Media:
+        js = ("js/admin_preview.js",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scenario]:
         # Two counts over two joins: distinct, or each would multiply the other.
@@ -346,7 +456,7 @@ class ScenarioAdmin(BankHistoryAdmin):
 
     @admin.display(description="Preview")
     def answer_preview(self, scenario: Scenario) -> SafeString:
-        return answer_preview(scenario.answer)
+        return live_answer_preview(scenario.answer)
 
 
 @admin.register(AnswerFlag)
@@ -400,7 +510,7 @@ class AnswerFlagAdmin(admin.ModelAdmin):
     def flagged_text(self, flag: AnswerFlag) -> SafeString:
         if not flag.text_shown:
             return format_html('<p class="help">{}</p>', "Not recorded: flagged before it was.")
-        preview = answer_preview(flag.text_shown)
+        preview = rendered_answer(flag.text_shown)
         if flag.text_shown == (flag.scenario or flag.question).answer:
             return preview
         return format_html('{}<p class="help">{}</p>', preview, "The answer was edited since.")
