@@ -304,7 +304,10 @@ def test_a_refused_interview_flag_shows_its_errors_on_the_interview(
     assert "open" in region.find("details").attrs
     htmx = client.post(interview_flag_url(interview, 1), flag_data(comment=" "), **HTMX)
     assert htmx.status_code == 400
-    assert parse(htmx.content).find("ul", cls="errorlist").words == REQUIRED
+    retry = parse(htmx.content)
+    assert retry.find("ul", cls="errorlist").words == REQUIRED
+    assert retry.find("form").attrs["action"] == interview_flag_url(interview, 1)
+    assert retry.find_all("input", name="next") == []
     assert not AnswerFlag.objects.exists()
 
 

@@ -29,9 +29,10 @@ def flag_region_context(
     """What questions/_flag.html needs, for the tag below and for the flag views' HTMX replies.
 
     The form posts to `action`, by default the bank's flag view, which returns a plain
-    (no-JavaScript) POST to `next_url` (by default this page). `form` is a refused flag, shown
-    with its errors only in the region of the answer it flagged. `open_flags` are the user's
-    (flags.open_flags_on) when the page already has them; else the region looks its own up.
+    (no-JavaScript) POST to `next_url` (by default this page); another view returns it itself.
+    `form` is a refused flag, shown with its errors only in the region of the answer it flagged.
+    `open_flags` are the user's (flags.open_flags_on) when the page already has them; else the
+    region looks its own up.
     """
     if open_flags is None:
         open_flag = flags.open_flag_for(request.user, question, scenario)
@@ -41,7 +42,9 @@ def flag_region_context(
     if form is None or form.scenario != scenario:
         form = FlagForm()
     form.auto_id = f"{flag_id}-%s"  # a page may show several regions: their ids must differ
-    if not action:
+    if action:
+        next_url = ""  # the view behind `action` knows where a plain POST returns
+    else:
         action = (
             reverse("questions:flag_scenario", args=[question.number, scenario.pk])
             if scenario
