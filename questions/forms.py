@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.formsets import DELETION_FIELD_NAME
 
-from questions.models import AnswerFlag
+from questions.models import AnswerFlag, KeyPoint, Scenario
 
 
 class FlagForm(forms.Form):
@@ -21,6 +22,12 @@ class FlagForm(forms.Form):
         error_messages={"required": "Tell the editors what is wrong or unclear."},
     )
 
+    def __init__(self, *args: Any, scenario: Scenario | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The answer flagged (None: the question's own), so a page with several flag regions
+        # shows a refused flag in the right one.
+        self.scenario = scenario
+
 
 class MultilineTextField(forms.CharField):
     """Text from a <textarea>, with the CRLF line breaks every browser submits turned into LF.
@@ -33,3 +40,46 @@ class MultilineTextField(forms.CharField):
     def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
         return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
+class KeyPointForm(forms.ModelForm):
+    # Left blank, a point goes after the others (KeyPointFormSet numbers it), so "Add another"
+    # then typing the text is enough.
+    position = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=32767,
+        help_text="Order in the list; leave blank to put the point last.",
+    )
+
+    class Meta:
+        model = KeyPoint
+        fields = ("position", "text")
+        widgets = {
+            "text": forms.TextInput(attrs={"class": "vTextField key-point-text"}),
+        }
+        error_messages = {
+            "text": {
+                "max_length": "A key point is at most %(limit_value)d characters; this one has "
+                "%(show_value)d. Shorten it or split it into two points.",
+            }
+        }
+
+
+class KeyPointFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Number the points left without a position after the highest one given."""
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not form.cleaned_data.get(DELETION_FIELD_NAME)
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+        positions = [form.cleaned_data["position"] for form in kept]
+        next_position = max((p for p in positions if p is not None), default=-1) + 1
+        for form in kept:
+            if form.cleaned_data["position"] is None:
+                form.cleaned_data["position"] = form.instance.position = next_position
+                next_position += 1

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import re
-from typing import TypedDict
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 _NUMBER_RANGE_SUFFIX = re.compile(r"\s*\(\d+\s*[-–]\s*\d+\)\s*$")
 
@@ -159,8 +163,21 @@ class AnswerFlag(models.Model):
     # How each reason reads after "You flagged this answer as …".
     REASON_WORDS = {Reason.WRONG: "wrong", Reason.UNCLEAR: "unclear"}
     MAX_COMMENT_LENGTH = 500
+    MAX_REPLY_LENGTH = 500
 
+    # A flag on a follow-up's answer names the scenario too; `question` is always its question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="flags")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
+    )
+    # Raised in an interview: the item that showed the answer. The interviews app's model, named
+    # by its label so that this app imports nothing from it.
+    item = models.ForeignKey(
+        "interviews.Item", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The answer exactly as the candidate read it: an editor may have changed it since, and an
+    # interview shows its own snapshot. Empty for flags raised before it was recorded.
+    text_shown = models.TextField(blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answer_flags"
     )
@@ -176,22 +193,71 @@ class AnswerFlag(models.Model):
         blank=True,
         related_name="+",
     )
+    reply = models.TextField(
+        max_length=MAX_REPLY_LENGTH,
+        blank=True,
+        help_text="Optional. Plain text; the candidate reads it on their dashboard once the flag "
+        "is resolved.",
+    )
+    # The candidate read the notice that the flag was resolved (with its reply) and put it away.
+    reply_dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["status", "-created_at"]
         verbose_name = "answer flag"
+        # One open flag per user and answer: the question's own, and each scenario's. Two
+        # constraints, because a unique constraint never treats NULL scenarios as equal.
         constraints = [
             models.UniqueConstraint(
                 fields=["question", "user"],
-                condition=models.Q(status="open"),
+                condition=Q(status="open", scenario__isnull=True),
                 name="one_open_flag_per_user_and_question",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["scenario", "user"],
+                condition=Q(status="open", scenario__isnull=False),
+                name="one_open_flag_per_user_and_scenario",
+            ),
         ]
         indexes = [models.Index(fields=["status", "question"], name="flag_status_question")]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()}: question {self.question.number}"
+        kind, name = self._target
+        return f"{self.get_reason_display()}: {kind} {name}"
+
+    @property
+    def _target(self) -> tuple[str, str]:
+        if self.scenario_id is not None and self.scenario is not None:
+            return "scenario", self.scenario.label
+        return "question", str(self.question.number)
+
+    @property
+    def target_label(self) -> str:
+        """The answer flagged: "Question 12" or "Scenario 12.1"."""
+        kind, name = self._target
+        return f"{kind.capitalize()} {name}"
 
     @property
     def reason_word(self) -> str:
         return self.REASON_WORDS[self.Reason(self.reason)]
+
+    def resolve(self, *, by: User | None, now: datetime) -> None:
+        """Mark it resolved (not saved): the candidate is told, reply or not, until they dismiss
+        the notice."""
+        self.status = self.Status.RESOLVED
+        self.resolved_at = now
+        self.resolved_by = by
+        self.reply_dismissed_at = None
+
+    def reopen(self) -> None:
+        """Mark it open again (not saved)."""
+        self.status = self.Status.OPEN
+        self.resolved_at = None
+        self.resolved_by = None
+
+    def dismiss_notice(self, *, now: datetime) -> None:
+        """The candidate put away the notice that it was resolved; a second dismissal (another
+        tab, a double click) keeps the first time."""
+        AnswerFlag.objects.filter(pk=self.pk, reply_dismissed_at__isnull=True).update(
+            reply_dismissed_at=now
+        )

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from interview_prep.http import AuthenticatedHtmxHttpRequest, HtmxHttpRequest
+from interview_prep.http import (
+    AuthenticatedHtmxHttpRequest,
+    AuthenticatedHttpRequest,
+    HtmxHttpRequest,
+)
 from questions import flags
 from questions.forms import FlagForm
-from questions.models import ActiveCount, Category, Question, Scenario
+from questions.models import ActiveCount, AnswerFlag, Category, Question, Scenario
 from questions.templatetags.flags import flag_region_context
 
 if TYPE_CHECKING:
@@ -94,6 +100,8 @@ def _render_detail(
         "next_number": neighbours.filter(number__gt=question.number).order_by("number").first(),
         # Only a refused flag comes back here with its form, to show the errors.
         "flag_form": flag_form,
+        # One query for the flag regions of the answer and of every scenario's answer.
+        "open_flags": flags.open_flags_on(request.user, question),
     }
     return render(request, "questions/question_detail.html", context, status=status)
 
@@ -103,43 +111,100 @@ def question_detail(request: HttpRequest, number: int) -> HttpResponse:
     return _render_detail(request, _get_active_question(number))
 
 
-@login_required
-@require_POST
-def flag_answer(request: AuthenticatedHtmxHttpRequest, number: int) -> HttpResponse:
-    """A candidate flags a model answer as wrong or unclear (from the bank or an interview)."""
-    question = _get_active_question(number)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = question.get_absolute_url()
-    form = FlagForm(request.POST)
+def respond_to_flag(
+    request: AuthenticatedHtmxHttpRequest,
+    *,
+    question: Question,
+    scenario: Scenario | None,
+    done_url: str,
+    render_refused: Callable[[FlagForm], HttpResponse],
+    action: str = "",
+    item_id: int | None = None,
+    text_shown: str | None = None,
+) -> HttpResponse:
+    """A flag POST, from the bank or from an interview: record it, then answer.
+
+    HTMX gets the flag region back (thanks, the refusal or the errors); a plain POST is sent to
+    `done_url` with a message, or shown `render_refused(form)` when the form has errors.
+    `action` is where the region's form posts (see flag_region_context).
+    """
+    form = FlagForm(request.POST, scenario=scenario)
     error = ""
     if form.is_valid():
         try:
             flags.flag_answer(
                 user=request.user,
                 question=question,
+                scenario=scenario,
                 reason=form.cleaned_data["reason"],
                 comment=form.cleaned_data["comment"],
+                item_id=item_id,
+                text_shown=text_shown,
             )
         except flags.AlreadyFlagged as already:
             error = str(already)
-    status = 400 if form.errors else 200
     if request.htmx:
         context = flag_region_context(
             request,
             question,
-            next_url=next_url,
+            scenario,
+            action=action,
+            next_url=done_url,
             form=form,
             error=error,
             thanks=form.is_valid() and not error,
         )
+        status = 400 if form.errors else 200
         return render(request, "questions/_flag.html", context, status=status)
     if form.errors:
-        return _render_detail(request, question, flag_form=form, status=status)
+        return render_refused(form)
     if error:
         messages.info(request, error)
     else:
         messages.success(request, "Thank you: the answer is flagged for the editors.")
-    return redirect(next_url)
+    return redirect(done_url)
+
+
+@login_required
+@require_POST
+def flag_answer(
+    request: AuthenticatedHtmxHttpRequest, number: int, scenario_id: int | None = None
+) -> HttpResponse:
+    """A candidate flags a model answer in the bank as wrong or unclear: the question's own, or
+    a scenario's (`scenario_id`)."""
+    question = _get_active_question(number)
+    scenario = None
+    if scenario_id is not None:
+        # Prefetched with the question: no query.
+        scenario = next((s for s in question.scenarios.all() if s.pk == scenario_id), None)
+        if scenario is None:
+            raise Http404(f"Question {number} has no such scenario.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = question.get_absolute_url()
+    return respond_to_flag(
+        request,
+        question=question,
+        scenario=scenario,
+        done_url=next_url,
+        render_refused=lambda form: _render_detail(request, question, flag_form=form, status=400),
+    )
+
+
+def _get_resolved_flag_for_user(request: AuthenticatedHttpRequest, flag_id: int) -> AnswerFlag:
+    return get_object_or_404(
+        AnswerFlag, pk=flag_id, user=request.user, status=AnswerFlag.Status.RESOLVED
+    )
+
+
+@login_required
+@require_POST
+def dismiss_flag_notice(request: AuthenticatedHtmxHttpRequest, flag_id: int) -> HttpResponse:
+    """The candidate puts away the dashboard's notice that an editor resolved their flag."""
+    _get_resolved_flag_for_user(request, flag_id).dismiss_notice(now=timezone.now())
+    if request.htmx:
+        context = {"flag_notices": flags.resolved_notices(request.user)}
+        return render(request, "questions/_flag_notices.html", context)
+    return redirect("home")

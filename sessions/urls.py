@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/grade/", views.grade, name="grade"),
     path("<int:session_id>/items/<int:position>/undo/", views.undo, name="undo"),
     path("<int:session_id>/items/<int:position>/change/", views.change_grade, name="change"),
+    path("<int:session_id>/items/<int:position>/flag/", views.flag_answer, name="flag"),
 ]
 
 # A candidate's history lives at the root (/history/); the project includes these there.

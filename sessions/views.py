@@ -18,7 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
+from questions import flags
+from questions.forms import FlagForm
 from questions.models import Question
+from questions.views import respond_to_flag
 from sessions import charts, export, progress, scoring, services
 from sessions.checklist import checklist
 from sessions.forms import (
@@ -55,6 +58,7 @@ def _render_interview(
     item: Item | None,
     *,
     error: str = "",
+    flag_form: FlagForm | None = None,
     status: int = 200,
     posted_notes: str | None = None,
 ) -> HttpResponse:
@@ -62,13 +66,15 @@ def _render_interview(
 
     The current item of an open interview is live (clock, notes, reveal, grade); any other is
     shown read-only with its grade, which can be undone (the latest, until the next reveal) or
-    changed. A refused reveal shows the notes as posted (`posted_notes`), never the older draft.
+    changed. A refused reveal shows the notes as posted (`posted_notes`), never the older draft;
+    `flag_form` is a flag of its answer refused for its errors.
     """
     context: dict[str, Any] = {
         "session": session,
         "item": item,
         "grades": _grade_choices(),
         "error": error,
+        "flag_form": flag_form,
         "max_notes_length": services.MAX_NOTES_LENGTH,
         "notes": posted_notes if posted_notes is not None else item.notes if item else "",
     }
@@ -393,6 +399,37 @@ def undo(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) 
 
 @login_required
 @require_POST
+def flag_answer(
+    request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
+) -> HttpResponse:
+    """The candidate flags the model answer this item showed: the question's or the follow-up's,
+    as the item showed it (its snapshot), whatever an editor changed since."""
+    session = _get_session_for_user(request, session_id)
+    item = (
+        session.items.select_related("category", "question", "scenario")
+        .filter(position=position, revealed_at__isnull=False)
+        .first()
+    )
+    if item is None:
+        raise Http404("No answer was shown at this place in the interview.")
+    if item.is_scenario and item.scenario is None:
+        raise Http404("This follow-up is no longer in the bank.")
+    return respond_to_flag(
+        request,
+        question=item.question,
+        scenario=item.scenario,
+        done_url=session.item_url(item.position),
+        render_refused=lambda form: _render_interview(
+            request, session, item, flag_form=form, status=400
+        ),
+        action=reverse("interviews:flag", args=[session.pk, item.position]),
+        item_id=item.pk,
+        text_shown=item.answer,
+    )
+
+
+@login_required
+@require_POST
 def change_grade(
     request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
 ) -> HttpResponse:
@@ -558,6 +595,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "series": series,
         "categories": categories,
         "to_practise": progress.questions_to_practise(user),
+        "flag_notices": flags.resolved_notices(user),
     }
     return render(request, "sessions/dashboard.html", context)
 

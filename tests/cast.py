@@ -3,9 +3,10 @@
 The owner, another user, an editor, a superuser and an anonymous visitor; questions to ask; and
 the one way a test starts an interview (through the real service, with the clock fixed).
 
-The Editors group comes from a data migration, so a transactional test (the browser tests, the
-concurrency tests) deletes it when it flushes the database. Every module that needs the group
-gets it through `ensure_editors_group()`, which puts it back exactly as the migration made it.
+The Editors group comes from data migrations (0003, and 0005 for key points), so a transactional
+test (the browser tests, the concurrency tests) deletes it when it flushes the database. Every
+module that needs the group gets it through `ensure_editors_group()`, which puts it back exactly
+as the migrations made it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
 from tests.dom import find_all
 
 _MIGRATION = importlib.import_module("questions.migrations.0003_editors_group")
+_KEY_POINTS_MIGRATION = importlib.import_module("questions.migrations.0005_editors_key_points")
 EDITORS = _MIGRATION.EDITORS
-EDITOR_PERMISSIONS: frozenset[str] = frozenset(_MIGRATION.EDITOR_PERMISSIONS)
+EDITOR_PERMISSIONS: frozenset[str] = frozenset(
+    _MIGRATION.EDITOR_PERMISSIONS + _KEY_POINTS_MIGRATION.KEY_POINT_PERMISSIONS
+)
 PASSWORD = "a-Long-pass-phrase-42"  # everyone's, so a test can log in through the form
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LIMIT = 60  # seconds per item in a timed interview

@@ -13,7 +13,7 @@ from pytest_django import DjangoAssertNumQueries
 from questions.bank import ParsedBank
 from questions.importing import import_bank
 from questions.models import AnswerFlag, Category, Question, Scenario
-from tests.cast import make_editor, make_question, make_user
+from tests.cast import make_editor, make_question, make_user, messages_of
 from tests.dom import Node, form_data, parse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
@@ -197,7 +197,8 @@ def test_it_previews_the_sanitised_answer(client: Client, editor: User) -> None:
 
     page = parse(client.get(change_url(question)).content)
 
-    preview = page.find("div", cls="answer-preview")
+    (fieldset,) = [f for f in page.find_all("fieldset") if f.find_all("textarea", id_="id_answer")]
+    preview = fieldset.find("div", cls="answer-preview")
     assert preview.find("strong").text == "bold"
     assert [item.text for item in preview.find_all("li")] == ["one", "two"]
     assert not preview.find_all("script")
@@ -294,6 +295,19 @@ def test_the_history_page_shows_a_word_level_diff(
     assert [row.find_all("td")[-3].words for row in rows] == ["editor", "None"]
 
 
+def test_the_history_page_shows_no_template_comment(
+    client: Client, bank: ParsedBank, editor: User
+) -> None:
+    question = Question.objects.get(number=121)
+
+    page = parse(client.get(history_url(question)).content)
+
+    content = page.find("div", id_="content").words
+    assert "object_history_list" not in content
+    assert "Content-Security-Policy" not in content
+    assert content.startswith("Change history: 121. What is retrieval-augmented generation")
+
+
 def test_the_history_diff_escapes_markup(client: Client, editor: User) -> None:
     question = make_question(5, answer="Plain words " * 12)
     edit_answer(client, question, "Plain words " * 12 + "<b>bold</b>")
@@ -319,6 +333,10 @@ def test_reverting_restores_the_old_text_and_records_it(
     response = client.post(f"{history_url(question)}{imported.history_id}/", form_data(form))
 
     assert response.status_code == 302
+    assert messages_of(response) == [
+        "The question “121. What is retrieval-augmented generation (RAG)?” was reverted to the "
+        f"version of {imported.history_date:%-d %b %Y, %H:%M}."
+    ]
     question.refresh_from_db()
     assert question.answer == original
     assert question.answer.startswith(RAG_START)
@@ -379,12 +397,93 @@ def test_the_queue_lists_open_flags_first(client: Client, editor: User) -> None:
 
     assert list(response.context["cl"].result_list) == [open_flag, resolved]
     row = parse(response.content).find("table", id_="result_list").find("tbody").find_all("tr")[0]
-    assert cell(row, "question_link").find("a").attrs["href"] == change_url(question)
+    assert cell(row, "target_link").find("a").attrs["href"] == change_url(question)
     assert (
         cell(row, "short_comment").find("a").attrs["href"] == f"{FLAG_QUEUE}{open_flag.pk}/change/"
     )
     assert cell(row, "user").words == "b"
     assert cell(row, "status").words == "Open"
+
+
+def test_the_queue_names_the_answer_flagged_and_its_text(client: Client, editor: User) -> None:
+    question = make_question(12, answer="Main answer.")
+    scenario = Scenario.objects.create(
+        question=question, label="12.1", prompt="P", answer="Scenario answer."
+    )
+    long_text = "Attention weighs tokens. " * 10
+    on_question = make_flag(question, "a", text_shown="Main answer, as shown.")
+    on_scenario = make_flag(question, "b", scenario=scenario, text_shown=long_text)
+
+    page = parse(client.get(FLAG_QUEUE).content)
+
+    rows = {
+        cell(row, "short_comment").words: row
+        for row in page.find("table", id_="result_list").find("tbody").find_all("tr")
+    }
+    question_row, scenario_row = rows[on_question.comment], rows[on_scenario.comment]
+    assert cell(question_row, "target_link").words == "Question 12"
+    assert cell(question_row, "target_link").find("a").attrs["href"] == change_url(question)
+    assert cell(scenario_row, "target_link").words == "Scenario 12.1"
+    assert cell(scenario_row, "target_link").find("a").attrs["href"] == (
+        f"/admin/questions/scenario/{scenario.pk}/change/"
+    )
+    assert cell(question_row, "short_text_shown").words == "Main answer, as shown."
+    shortened = cell(scenario_row, "short_text_shown").words
+    assert len(shortened) == 80
+    assert shortened == long_text.strip()[:79] + "…"
+
+
+def test_the_flag_page_renders_the_text_the_candidate_saw_safely(
+    client: Client, editor: User
+) -> None:
+    question = make_question(12, answer="Now fixed.")
+    flag = make_flag(
+        question, "a", text_shown="Steps:\n\n- one\n- two\n\n<script>alert(1)</script>"
+    )
+
+    page = parse(client.get(f"{FLAG_QUEUE}{flag.pk}/change/").content)
+
+    shown = cell(page, "flagged_text")
+    preview = shown.find("div", cls="answer-preview")
+    assert [item.words for item in preview.find_all("li")] == ["one", "two"]
+    assert "<script>alert(1)</script>" in preview.text
+    assert not preview.find_all("script")
+    assert shown.find("p", cls="help").words == "The answer was edited since."
+    assert cell(page, "target_link").find("a").attrs["href"] == change_url(question)
+
+
+def test_the_flag_page_says_when_the_answer_is_unchanged_or_unknown(
+    client: Client, editor: User
+) -> None:
+    question = make_question(12, answer="Same text.")
+    unchanged = make_flag(question, "a", text_shown="Same text.")
+    older = make_flag(question, "b", status="resolved")
+
+    unchanged_cell = cell(
+        parse(client.get(f"{FLAG_QUEUE}{unchanged.pk}/change/").content), "flagged_text"
+    )
+    older_cell = cell(parse(client.get(f"{FLAG_QUEUE}{older.pk}/change/").content), "flagged_text")
+
+    assert unchanged_cell.find("div", cls="answer-preview").words == "Same text."
+    assert unchanged_cell.find_all("p", cls="help") == []
+    assert older_cell.find("p", cls="help").words == "Not recorded: flagged before it was."
+
+
+def test_the_scenario_page_links_to_its_flags(client: Client, editor: User) -> None:
+    question = make_question(12)
+    scenario = Scenario.objects.create(question=question, label="12.1", prompt="P", answer="A")
+    make_flag(question, "a", scenario=scenario)
+    make_flag(question, "b", scenario=scenario, status="resolved")
+    make_flag(question, "c")  # on the question's own answer
+
+    page = parse(client.get(f"/admin/questions/scenario/{scenario.pk}/change/").content)
+    link = cell(page, "flags_link").find("a")
+    queue = client.get(link.attrs["href"])
+
+    assert link.words == "1 open, 2 in all"
+    assert sorted(flag.comment for flag in queue.context["cl"].result_list) == ["From a", "From b"]
+    listed = parse(client.get("/admin/questions/scenario/").content)
+    assert cell(listed.find("table", id_="result_list").find("tbody"), "open_flags").words == "1"
 
 
 def test_mark_resolved_records_who_and_when(client: Client, editor: User) -> None:

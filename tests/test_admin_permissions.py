@@ -38,6 +38,7 @@ class Bank:
 
     category: Category
     question: Question
+    scenario: Scenario
     flag: AnswerFlag
     history_id: int
 
@@ -45,11 +46,13 @@ class Bank:
 @pytest.fixture
 def objects(db: None) -> Bank:
     question = make_question(7, title="What is attention?")
-    Scenario.objects.create(question=question, label="7.1", prompt="Why?", answer="Because.")
+    scenario = Scenario.objects.create(
+        question=question, label="7.1", prompt="Why?", answer="Because."
+    )
     flag = AnswerFlag.objects.create(
         question=question, user=make_user("flagger"), reason="wrong", comment="Typo in line 2."
     )
-    return Bank(question.category, question, flag, question.history.get().history_id)
+    return Bank(question.category, question, scenario, flag, question.history.get().history_id)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ PAGES: dict[str, AdminPage] = {
     "question revert form": AdminPage(
         lambda b: f"/admin/questions/question/{b.question.pk}/history/{b.history_id}/",
         "Revert 7. What is attention?",
+    ),
+    "scenario changelist": AdminPage(
+        lambda b: "/admin/questions/scenario/", "Select scenario to change"
+    ),
+    "scenario change": AdminPage(
+        lambda b: f"/admin/questions/scenario/{b.scenario.pk}/change/", "Scenario 7.1"
+    ),
+    "scenario history": AdminPage(
+        lambda b: f"/admin/questions/scenario/{b.scenario.pk}/history/",
+        "Change history: Scenario 7.1",
     ),
     "category changelist": AdminPage(
         lambda b: "/admin/questions/category/", "Select category to change"
@@ -240,6 +253,7 @@ def test_it_shows_editors_only_the_bank_on_the_index(client: Client, objects: Ba
         ("questions", "AnswerFlag"),
         ("questions", "Category"),
         ("questions", "Question"),
+        ("questions", "Scenario"),
     }
 
 
@@ -252,6 +266,8 @@ def test_it_gives_editors_no_rights_on_users_or_interviews(db: None) -> None:
     assert not editor.has_perm("interviews.view_interviewsession")
     assert editor.has_perm("questions.change_question")
     assert not editor.has_perm("questions.delete_question")
+    assert not editor.has_perm("questions.delete_scenario")
+    assert editor.has_perm("questions.delete_keypoint")
 
 
 # Superusers
@@ -292,7 +308,27 @@ def test_the_migration_gives_editors_exactly_least_privilege(db: None) -> None:
         for action in ("view", "add", "change")
         for model in ("category", "question", "scenario", "answerflag")
     }
-    assert {codename for _, codename in granted} == EDITOR_PERMISSIONS
+    assert {codename for _, codename in granted} == set(migration.EDITOR_PERMISSIONS)
+
+
+def test_the_key_points_migration_lets_editors_keep_key_points(db: None) -> None:
+    """Editors may also delete a key point (never a question or scenario), as 0005 grants."""
+    first = importlib.import_module("questions.migrations.0003_editors_group")
+    migration = importlib.import_module("questions.migrations.0005_editors_key_points")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("questions", "0005_editors_key_points")
+    )
+    Group.objects.filter(name=EDITORS).delete()
+
+    first.create_editors_group(state.apps, None)
+    migration.grant_key_points_to_editors(state.apps, None)
+    migration.grant_key_points_to_editors(state.apps, None)  # running it again changes nothing
+
+    granted = set(Group.objects.get(name=EDITORS).permissions.values_list("codename", flat=True))
+    assert granted - set(first.EDITOR_PERMISSIONS) == {
+        f"{action}_keypoint" for action in ("view", "add", "change", "delete")
+    }
+    assert granted == EDITOR_PERMISSIONS
 
 
 # manage.py add_editor

@@ -29,6 +29,7 @@ from tests.dom import Node, parse
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("editors_group")]
 
 FLAG_URL = "/questions/{}/flag/"
+SCENARIO_FLAG_URL = "/questions/{}/scenarios/{}/flag/"
 THANKS = "Thank you: the answer is flagged for the editors."
 ALREADY = "You have already flagged this answer; an editor will look at it."
 REQUIRED = "Tell the editors what is wrong or unclear."
@@ -379,6 +380,10 @@ def interview(question: Question, candidate: User) -> InterviewSession:
     return session
 
 
+def interview_flag_url(interview: InterviewSession, position: int) -> str:
+    return f"/interviews/{interview.pk}/items/{position}/flag/"
+
+
 def interview_page(client: Client, interview: InterviewSession) -> Node:
     """The interview as the candidate reloads it: its address leads to the current item."""
     response = client.get(interview.get_absolute_url(), follow=True)
@@ -397,9 +402,10 @@ def test_the_interview_offers_the_form_only_once_the_answer_is_revealed(
     after = interview_page(client, interview)
 
     form = after.find("section", cls="compare-answer").find("div", id_="flag-121").find("form")
-    assert form.attrs["action"] == FLAG_URL.format(121)
-    (next_input,) = [i for i in form.find_all("input") if i.attrs.get("name") == "next"]
-    assert next_input.attrs["value"] == interview.get_absolute_url()
+    assert form.attrs["action"] == interview_flag_url(interview, 0)
+    assert form.attrs["hx-post"] == interview_flag_url(interview, 0)
+    # The flag view returns to the item itself: no `next` to forge.
+    assert form.find_all("input", name="next") == []
 
 
 def test_a_flag_sent_from_the_interview_returns_to_it(
@@ -407,12 +413,26 @@ def test_a_flag_sent_from_the_interview_returns_to_it(
 ) -> None:
     client.post(f"/interviews/{interview.pk}/items/0/reveal/", {"notes": "my answer"})
 
-    response = flag(client, next=interview.get_absolute_url(), reason="unclear")
+    response = client.post(
+        interview_flag_url(interview, 0), {"reason": "unclear", "comment": "Which retriever?"}
+    )
 
     assert response.status_code == 302
-    assert response["Location"] == interview.get_absolute_url()
+    assert response["Location"] == interview.item_url(0)
+    assert messages_of(response) == [THANKS]
     (saved,) = AnswerFlag.objects.all()
-    assert (saved.user, saved.question.number, saved.reason) == (candidate, 121, "unclear")
+    item = interview.items.get(position=0)
+    assert (saved.user, saved.question.number, saved.scenario, saved.item) == (
+        candidate,
+        121,
+        None,
+        item,
+    )
+    assert (saved.reason, saved.comment, saved.text_shown) == (
+        "unclear",
+        "Which retriever?",
+        "Retrieval, then generation.",
+    )
     page = interview_page(client, interview)
     region = page.find("div", id_="flag-121")
     assert region.find_all("form") == []

@@ -94,10 +94,30 @@ def test_the_admin_preview_is_inert(client: Client, question: Question) -> None:
     page = parse(client.get(f"/admin/questions/question/{question.pk}/change/").content)
 
     assert_inert(page)
-    assert_shown_as_text(page.find("div", cls="answer-preview"), "Model answer.")
+    # The answer's, the key points', the scenario's, the one of the scenario "Add another" copies.
+    answer, key_points, scenario_answer, empty = page.find_all("div", cls="answer-preview")
+    assert_shown_as_text(answer, "Model answer.")
+    assert_shown_as_text(scenario_answer, "Scenario answer.")
+    assert (key_points.words, empty.words) == ("No key points yet.", "Nothing to preview yet.")
     # The Markdown itself sits in the form fields, as text to edit.
     assert page.find("textarea", name="answer").text.strip() == ANSWER.strip()
     assert page.find("textarea", name="scenarios-0-answer").text.strip() == SCENARIO_ANSWER.strip()
+
+
+def test_the_admin_live_preview_is_inert(client: Client, question: Question) -> None:
+    client.force_login(make_editor())
+
+    answer = client.post("/admin/questions/question/preview/", {"kind": "answer", "text": ANSWER})
+    points = client.post(
+        "/admin/questions/question/preview/",
+        {"kind": "key_points", "text": list(ATTACKS), "position": ["", "", ""]},
+    )
+
+    assert_inert(parse(answer.content))
+    assert_shown_as_text(parse(answer.content), "Model answer.")
+    assert_inert(parse(points.content))
+    items = parse(points.content).find("ol").find_all("li")
+    assert [item.text for item in items] == list(ATTACKS)
 
 
 def test_the_admin_history_diff_is_inert(client: Client, question: Question) -> None:

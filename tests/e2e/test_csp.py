@@ -199,6 +199,10 @@ def test_the_admin_runs_under_the_strict_policy(
     question = Question.objects.get(number=1)
     watch.visit(f"/admin/questions/question/{question.pk}/change/", "admin question form")
     watch.visit("/admin/questions/question/add/", "admin new question form")
+    scenario = question.scenarios.get()
+    watch.visit("/admin/questions/scenario/", "admin scenario list")
+    watch.visit(f"/admin/questions/scenario/{scenario.pk}/change/", "admin scenario form")
+    watch.visit("/admin/questions/answerflag/", "admin flag queue")
     watch.visit("/admin/auth/user/", "admin user list")
 
     assert watch.problems == []

@@ -97,7 +97,7 @@ def test_an_editor_fixes_compares_and_reverts_an_answer(
     expect(page.locator("#id_answer")).to_have_value(original)
     screenshot(page, "8-revert-form")
     page.get_by_role("button", name="Revert").first.click()
-    expect(page.locator("ul.messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator("ul.messagelist")).to_contain_text("was reverted to the version of")
     screenshot(page, "9-reverted")
 
     # The old text is back where candidates see it.
