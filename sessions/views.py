@@ -172,6 +172,7 @@ def new_session(request: AuthenticatedHttpRequest) -> HttpResponse:
             seconds_per_item=data["seconds_per_item"],
             include_scenarios=data["include_scenarios"],
             now=timezone.now(),
+            counts_toward_schedule=data["counts_toward_schedule"],
         )
         return redirect(session)
     status = 400 if form.errors else 200
@@ -455,6 +456,7 @@ def retry_weak(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
         seconds_per_item=session.seconds_per_item,
         include_scenarios=session.include_scenarios,
         now=timezone.now(),
+        counts_toward_schedule=session.counts_toward_schedule,
     )
     return redirect(retry)
 
