@@ -1,4 +1,5 @@
-"""The candidate's history as a CSV file: one row per item ever asked, streamed."""
+"""The candidate's history as CSV files: one row per item ever asked (streamed), and one per
+FSRS card."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
+from fsrs import Rating
 
 from questions.models import short_category_name
-from sessions.models import Item
+from sessions import memory
+from sessions.models import Card, Item
 
 CSV_HEADER = [
     "session", "session_started_at", "mode", "session_status", "position", "kind", "label",
     "category", "question_number", "grade", "points", "timed_out", "skipped",
     "shown_at", "revealed_at", "graded_at", "seconds_taken",
-    "key_points_total", "key_points_covered", "notes",
+    "key_points_total", "key_points_covered", "rating", "reviewed_at", "notes",
+]  # fmt: skip
+CARDS_CSV_HEADER = [
+    "question_number", "scenario", "state", "due", "stability", "difficulty", "retrievability",
+    "reviews", "last_review",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,6 +55,9 @@ def history_csv_lines(user: User) -> Iterator[str]:
             question_number=F("question__number"),
             key_points_total=Count("key_points"),
             key_points_covered=Count("key_points", filter=Q(key_points__covered=True)),
+            # The review of an item that counted toward the schedule, joined in the same query.
+            rating=F("review__rating"),
+            reviewed_at=F("review__reviewed_at"),
         )
         .order_by("session__started_at", "session_id", "position")
     )
@@ -75,6 +85,35 @@ def history_csv_lines(user: User) -> Iterator[str]:
                 item.key_points_total,
                 # Ticks exist only once the answer was revealed.
                 item.key_points_covered if item.is_revealed else "",
+                "" if item.rating is None else Rating(item.rating).name,
+                _iso(item.reviewed_at),
                 _cell(item.notes),
+            ]
+        )
+
+
+def cards_csv_lines(user: User, now: datetime) -> Iterator[str]:
+    """The user's cards, one line each, in bank order (a question's own card before its
+    follow-ups'), with each card's predicted recall at `now`."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CARDS_CSV_HEADER)
+    cards = list(
+        Card.objects.filter(user=user)
+        .annotate(question_number=F("question__number"), scenario_label=F("scenario__label"))
+        .order_by("question_number", F("scenario__position").asc(nulls_first=True), "pk")
+    )
+    recall = memory.retrievabilities(cards, now)
+    for card in cards:
+        yield writer.writerow(
+            [
+                card.question_number,
+                _cell(card.scenario_label or ""),
+                card.state_label,
+                _iso(card.due),
+                card.stability,
+                card.difficulty,
+                round(recall[card.pk], 4),
+                card.reviews,
+                _iso(card.last_review),
             ]
         )

@@ -55,6 +55,13 @@ class StartSessionForm(forms.Form):
         initial=InterviewSession.Mode.TIMED,
         widget=forms.RadioSelect,
     )
+    counts_toward_schedule = forms.BooleanField(
+        label="Count toward my schedule",
+        required=False,
+        initial=True,
+        help_text="Practice only: your grades move your review schedule, as a timed interview's "
+        "always do. Leave it off to try questions without it remembering.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,6 +81,10 @@ class StartSessionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if cleaned.get("mode") == InterviewSession.Mode.TIMED:
+            # The choice is the practice run's (the page hides it otherwise): a timed interview
+            # always counts.
+            cleaned["counts_toward_schedule"] = True
         categories = cleaned.get("categories")
         count = cleaned.get("question_count")
         if categories and count:

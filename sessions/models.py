@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from fsrs import Rating, State
 
 from questions.models import KEY_POINT_MAX_LENGTH, Category, Question, Scenario
 from sessions.scoring import MAX_POINTS_PER_ITEM, Grade, grade_label, score_percent, time_taken
@@ -46,6 +47,9 @@ class InterviewSession(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     seconds_per_item = models.PositiveIntegerField()
     include_scenarios = models.BooleanField(default=True)
+    # Whether its grades move the candidate's FSRS cards (sessions.memory); only a practice run
+    # may leave them out.
+    counts_toward_schedule = models.BooleanField(default=True)
     categories = models.ManyToManyField(Category, related_name="+")
     # Index into the items (by position) of the one being asked; equals the item count at the end.
     current_position = models.PositiveSmallIntegerField(default=0)
@@ -54,6 +58,12 @@ class InterviewSession(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="practice") | Q(counts_toward_schedule=True),
+                name="session_only_practice_skips_schedule",
+            )
+        ]
         indexes = [
             models.Index(fields=["user", "-started_at"], name="session_user_started"),
             # Every page load looks for the user's open interviews (services.settle_open_sessions).
@@ -222,3 +232,76 @@ class GradeChange(models.Model):
     @property
     def new_label(self) -> str:
         return "undone" if self.new_grade is None else Grade(self.new_grade).label
+
+
+class Card(models.Model):
+    """What a user remembers of one bank question or one scenario follow-up: FSRS's memory state.
+
+    Derived from its ReviewLog rows (sessions.memory replays them; `rebuild_schedule` does so for
+    every card). A card exists once its first review counted, and goes when its last is undone.
+    A scenario's card also names its question, so retiring the question retires both.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+    # None: the card of the question itself.
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="cards"
+    )
+    # The fields of fsrs.Card, so a card converts to the library's and back without loss.
+    state = models.PositiveSmallIntegerField(choices=[(s.value, s.name) for s in State])
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    reviews = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question"],
+                condition=Q(scenario__isnull=True),
+                name="unique_question_card",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "scenario"],
+                condition=Q(scenario__isnull=False),
+                name="unique_scenario_card",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "due"], name="card_user_due")]
+
+    def __str__(self) -> str:
+        return f"Card of {self.user} for question {self.question_id}"
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).name
+
+
+class ReviewLog(models.Model):
+    """One graded item that counted toward its card: the review FSRS replays."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="logs")
+    # An item is one review at most: grading it again after an undo replaces its row.
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="review")
+    rating = models.PositiveSmallIntegerField(choices=[(r.value, r.name) for r in Rating])
+    reviewed_at = models.DateTimeField()
+    # The item's time taken (shown to revealed), uncapped: what FSRS's optimiser would read.
+    duration = models.DurationField()
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=int(Rating.Again), rating__lte=int(Rating.Easy)),
+                name="review_rating_in_range",
+            )
+        ]
+        indexes = [models.Index(fields=["card", "reviewed_at"], name="review_card_time")]
+
+    def __str__(self) -> str:
+        return f"{Rating(self.rating).name} on {self.item}"

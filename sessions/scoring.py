@@ -11,6 +11,7 @@ these functions; the README's "How scores are computed" describes them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -76,6 +77,12 @@ def score_percent(points: int, graded: int) -> int | None:
         return None
     max_points = MAX_POINTS_PER_ITEM * graded
     return (200 * points + max_points) // (2 * max_points)
+
+
+def recall_percent(retrievability: float) -> int:
+    """A predicted recall (FSRS retrievability, 0 to 1) as a whole percentage, halves rounded up
+    as in a score."""
+    return math.floor(100 * retrievability + 0.5)
 
 
 def time_taken(shown_at: datetime | None, revealed_at: datetime | None) -> timedelta | None:

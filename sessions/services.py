@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from questions.keypoints import mentions
 from questions.models import Category, KeyPoint, Question, Scenario
-from sessions import scoring
+from sessions import memory, scoring
 from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
 from sessions.scoring import Grade
 
@@ -125,6 +125,7 @@ def start_session(
     seconds_per_item: int,
     include_scenarios: bool,
     now: datetime,
+    counts_toward_schedule: bool = True,
 ) -> InterviewSession:
     """Create a session asking `questions` in this order, each followed by its scenarios."""
     if not questions:
@@ -134,6 +135,7 @@ def start_session(
         mode=mode,
         seconds_per_item=seconds_per_item,
         include_scenarios=include_scenarios,
+        counts_toward_schedule=counts_toward_schedule,
         started_at=now,
     )
     session.categories.set({question.category_id for question in questions})
@@ -314,6 +316,7 @@ def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | Non
 def _pair_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
     # With what the interview screen shows of them, so the view can render without asking again.
     pair = session.items.select_related("category", "question").defer("question__answer")
+    pair = memory.with_cards(pair, user_id=session.user_id)  # for grading: no query of its own
     item, *following = pair.filter(position__in=[position, position + 1])
     return item, following[0] if following else None
 
@@ -440,6 +443,7 @@ def grade_item(
     session.current_position = position + 1
     session.status, session.finished_at = status, finished_at
     item.grade, item.graded_at = grade, now
+    memory.record_review(session=session, item=item)
     if following is not None:
         _start_clock(following, now)
     return item
@@ -493,6 +497,7 @@ def undo_grade(*, session: InterviewSession, position: int, user: User, now: dat
     )
     session.current_position = position
     item.grade = item.graded_at = None
+    memory.rewrite_review(item=item)
     return item
 
 
@@ -516,6 +521,7 @@ def change_grade(
         item=item, changed_by=user, changed_at=now, old_grade=item.grade, new_grade=grade
     )
     item.grade = grade
+    memory.rewrite_review(item=item)
     return item
 
 

@@ -33,4 +33,5 @@ urlpatterns = [
 history_urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/export.csv", views.history_csv, name="history_csv"),
+    path("history/cards.csv", views.cards_csv, name="cards_csv"),
 ]

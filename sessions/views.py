@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from questions import flags
 from questions.forms import FlagForm
 from questions.models import Question
 from questions.views import respond_to_flag
-from sessions import charts, export, progress, scoring, services
+from sessions import charts, export, memory, progress, scoring, services
 from sessions.checklist import checklist
 from sessions.forms import (
     CategoryChoiceField,
@@ -192,6 +192,7 @@ def new_session(request: AuthenticatedHttpRequest) -> HttpResponse:
             seconds_per_item=data["seconds_per_item"],
             include_scenarios=data["include_scenarios"],
             now=timezone.now(),
+            counts_toward_schedule=data["counts_toward_schedule"],
         )
         return redirect(session)
     status = 400 if form.errors else 200
@@ -539,6 +540,7 @@ def retry_weak(request: AuthenticatedHttpRequest, session_id: int) -> HttpRespon
         seconds_per_item=session.seconds_per_item,
         include_scenarios=session.include_scenarios,
         now=timezone.now(),
+        counts_toward_schedule=session.counts_toward_schedule,
     )
     return redirect(retry)
 
@@ -567,10 +569,17 @@ def practise(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def question_attempts(request: AuthenticatedHtmxHttpRequest, number: int) -> HttpResponse:
-    """The user's own attempts at one bank question; its page loads this region by HTMX."""
+    """The user's memory of one bank question and their own attempts at it; its page loads this
+    region by HTMX."""
     # Retired questions too: the attempts happened, and past sessions never change.
-    question = get_object_or_404(Question.objects.only("pk", "number", "title"), number=number)
-    context = {"question": question, "attempts": progress.question_attempts(request.user, question)}
+    question = get_object_or_404(
+        Question.objects.only("pk", "number", "title", "is_active"), number=number
+    )
+    context = {
+        "question": question,
+        "memory": memory.question_memory(request.user, question, timezone.now()),
+        "attempts": progress.question_attempts(request.user, question),
+    }
     template_name = "sessions/question_attempts.html"
     if request.htmx:
         template_name += "#attempts"
@@ -636,9 +645,18 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def history_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """Every item the user was ever asked, one CSV row each, streamed."""
-    filename = f"interview-history-{timezone.localdate():%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(
-        export.history_csv_lines(request.user), content_type="text/csv; charset=utf-8"
-    )
+    return _csv_download(export.history_csv_lines(request.user), "interview-history")
+
+
+@login_required
+@require_GET
+def cards_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    """The user's FSRS cards, one CSV row each, with their predicted recall now."""
+    return _csv_download(export.cards_csv_lines(request.user, timezone.now()), "interview-cards")
+
+
+def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

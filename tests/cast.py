@@ -207,6 +207,7 @@ def start_interview(
     seconds_per_item: int = LIMIT,
     include_scenarios: bool = False,
     now: datetime = T0,
+    counts_toward_schedule: bool = True,
 ) -> InterviewSession:
     """An interview started the way the new-interview page starts one, at `now`."""
     return services.start_session(
@@ -216,6 +217,7 @@ def start_interview(
         seconds_per_item=seconds_per_item,
         include_scenarios=include_scenarios,
         now=now,
+        counts_toward_schedule=counts_toward_schedule,
     )
 
 

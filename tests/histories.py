@@ -2,7 +2,8 @@
 
 `play` drives the real workflow (start, show, reveal, grade, end) with a fixed clock, so every
 timestamp, time taken and timeout is known to the second. `bulk_history` writes hundreds of
-finished sessions directly, for the query budgets, where the services would be far too slow.
+finished sessions directly, for the query budgets, where the services would be far too slow, and
+`bulk_reviews` the FSRS cards and review log those sessions' grades would have made.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 
 from questions.models import Question
-from sessions import services
-from sessions.models import Grade, InterviewSession, Item
+from sessions import memory, services
+from sessions.models import Card, Grade, InterviewSession, Item, ReviewLog
 from tests.cast import LIMIT, T0, start_interview
 
 LATE = LIMIT + 30  # revealed this long after being shown: timed out, whatever the grace
@@ -144,3 +145,38 @@ def bulk_history(
     Item.objects.bulk_create(items, batch_size=1000)
     through.objects.bulk_create(links, batch_size=1000)
     return created
+
+
+def bulk_reviews(user: User) -> None:
+    """A card for each question the user graded and a review for each graded item not logged yet
+    (as if every session counted), written in bulk; the cards' state then replayed from the log."""
+    graded = list(
+        Item.objects.filter(
+            session__user=user,
+            grade__isnull=False,
+            kind=Item.Kind.QUESTION,
+            review__isnull=True,  # the services logged the others already
+        )
+    )
+    card_of = {card.question_id: card for card in Card.objects.filter(user=user, scenario=None)}
+    placeholder = {"state": 1, "due": T0}  # what the replay below overwrites
+    new_cards = Card.objects.bulk_create(
+        Card(user=user, question_id=question_id, **placeholder)
+        for question_id in sorted({item.question_id for item in graded} - card_of.keys())
+    )
+    card_of |= {card.question_id: card for card in new_cards}
+    ReviewLog.objects.bulk_create(
+        (
+            ReviewLog(
+                card=card_of[item.question_id],
+                item=item,
+                rating=memory.rating_for(item.grade),
+                reviewed_at=item.graded_at,
+                duration=item.time_taken,
+            )
+            for item in graded
+            if item.grade is not None and item.graded_at and item.time_taken
+        ),
+        batch_size=1000,
+    )
+    memory.rebuild(Card.objects.filter(user=user))

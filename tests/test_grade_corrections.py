@@ -9,6 +9,7 @@ time-machine, never slept through.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from django.test import Client
 
 from questions.models import Question
 from sessions import services
-from sessions.models import Grade, GradeChange, InterviewSession, Item
+from sessions.models import Card, Grade, GradeChange, InterviewSession, Item
 from tests.cast import (
     HTMX,
     LIMIT,
@@ -32,6 +33,7 @@ from tests.cast import (
     messages_shown,
     place_text,
     reveal_current,
+    start_interview,
     state,
 )
 from tests.dom import find_all
@@ -40,12 +42,18 @@ pytestmark = pytest.mark.django_db
 
 TOO_LATE = "That grade can no longer be undone: the interview has moved on."
 CLOSED = "This interview has finished; it can no longer be changed."
-# Queries the HTMX grade → next item step may spend (the issue's budget, plus the ticks' UPDATE).
+# Queries the HTMX grade → next item step may spend (the issue's budget, plus the ticks' UPDATE)
+# when the grade does not count toward the schedule (a practice run left out of it).
 STEP_BUDGET = 13
+# A grade that counts adds two (issue 13): its review logged, its card created or moved on (the
+# card is read with the item, in a query the step ran already).
+COUNTED_STEP_BUDGET = STEP_BUDGET + 2
 # The undo step writes one more row than a grade (the GradeChange) and renders a revealed item,
 # which reads its key points and the candidate's open flag for the "flag this answer" form: 12
-# queries, plus the savepoint pair the test's own transaction adds.
-UNDO_STEP_BUDGET = 14
+# queries, plus the savepoint pair the test's own transaction adds. Undoing a grade that counted
+# adds three: the card's log read, the item's review deleted and the card replayed (or, when it
+# was the card's only review, deleted with its log).
+UNDO_STEP_BUDGET = 14 + 3
 
 
 # The props.
@@ -316,15 +324,13 @@ class TestQueryBudgets:
         for question in questions:
             give_key_points(question, "First point.", "Second point.", "Third point.")
 
-    def test_the_htmx_grade_step_stays_within_budget(
-        self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any
-    ) -> None:
-        owner_client.get(item_url(session, 0))
-        owner_client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
+    def grade_step(self, client: Client, session: InterviewSession, budget_fixture: Any) -> int:
+        client.get(item_url(session, 0))
+        client.post(item_url(session, 0, "reveal"), {"notes": ""}, **HTMX)
         ticks = {"grade": "2", "key_points_listed": "on", "covered": ["0", "2"]}
 
-        with django_assert_max_num_queries(STEP_BUDGET):
-            response = owner_client.post(item_url(session, 0, "grade"), ticks, **HTMX)
+        with budget_fixture(COUNTED_STEP_BUDGET) as captured:
+            response = client.post(item_url(session, 0, "grade"), ticks, **HTMX)
 
         assert list(session.items.get(position=0).key_points.values_list("covered", flat=True)) == [
             True,
@@ -333,6 +339,49 @@ class TestQueryBudgets:
         ]
         assert place_text(html(response)) == "Question 2 of 3"
         assert find_all(html(response), "form", cls="undo-bar")
+        return len(captured)
+
+    def test_the_htmx_grade_step_stays_within_budget(
+        self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any
+    ) -> None:
+        queries = self.grade_step(owner_client, session, django_assert_max_num_queries)
+
+        assert queries == COUNTED_STEP_BUDGET
+        assert Card.objects.get().reviews == 1  # the grade counted: a card was made
+
+    def test_a_grade_that_moves_a_card_on_costs_the_same(
+        self,
+        owner: User,
+        owner_client: Client,
+        questions: list[Question],
+        clock: Any,
+        django_assert_max_num_queries: Any,
+    ) -> None:
+        answer(start_interview(owner, questions[:1]), Grade.MISSED)
+        clock.move_to(T0 + timedelta(days=1), tick=False)
+        later = start_interview(owner, questions, now=T0 + timedelta(days=1))
+
+        queries = self.grade_step(owner_client, later, django_assert_max_num_queries)
+
+        assert queries == COUNTED_STEP_BUDGET
+        assert Card.objects.get().reviews == 2
+
+    def test_a_grade_that_does_not_count_adds_nothing(
+        self,
+        owner: User,
+        owner_client: Client,
+        questions: list[Question],
+        clock: Any,
+        django_assert_max_num_queries: Any,
+    ) -> None:
+        practice = start_interview(
+            owner, questions, mode=InterviewSession.Mode.PRACTICE, counts_toward_schedule=False
+        )
+
+        queries = self.grade_step(owner_client, practice, django_assert_max_num_queries)
+
+        assert queries == STEP_BUDGET
+        assert not Card.objects.exists()
 
     def test_the_htmx_undo_step_stays_within_budget(
         self, owner_client: Client, session: InterviewSession, django_assert_max_num_queries: Any

@@ -588,7 +588,7 @@ class TestHistoryCsv:
         "session", "session_started_at", "mode", "session_status", "position", "kind", "label",
         "category", "question_number", "grade", "points", "timed_out", "skipped",
         "shown_at", "revealed_at", "graded_at", "seconds_taken",
-        "key_points_total", "key_points_covered", "notes",
+        "key_points_total", "key_points_covered", "rating", "reviewed_at", "notes",
     ]  # fmt: skip
 
     @staticmethod
@@ -619,14 +619,14 @@ class TestHistoryCsv:
             s1, f"{day0}:00+00:00", "timed", "finished", "1", "question", "Bank question 1",
             "Fundamentals and Basics", "1", "Excellent", "3", "no", "no",
             f"{day0}:00+00:00", f"{day0}:20+00:00", f"{day0}:25+00:00", "20", points[1], "0",
-            "Sampling, in short.",
+            "Easy", f"{day0}:25+00:00", "Sampling, in short.",
         ]  # fmt: skip
         # Question 11 was shown when question 1 was graded, at 9:00:25.
         assert rows[1] == [
             s1, f"{day0}:00+00:00", "timed", "finished", "2", "question", "Bank question 11",
             "Transformer Architecture", "11", "Partial", "1", "yes", "no",
             f"{day0}:25+00:00", "2025-03-01T09:01:55+00:00", "2025-03-01T09:02:00+00:00", "90",
-            points[11], "0", "",
+            points[11], "0", "Hard", "2025-03-01T09:02:00+00:00", "",
         ]  # fmt: skip
         assert rows[2][0:13] == [
             s2, f"{day1}:00+00:00", "timed", "ended_early", "1", "question", "Bank question 2",
@@ -636,11 +636,11 @@ class TestHistoryCsv:
         # shown (not asked). Both are recorded as skipped, neither has points.
         assert rows[3][4:] == [
             "2", "question", "Bank question 3", "Fundamentals and Basics", "3", "Unanswered", "",
-            "no", "yes", f"{day1}:45+00:00", "", "", "", points[3], "", "",
+            "no", "yes", f"{day1}:45+00:00", "", "", "", points[3], "", "", "", "",
         ]  # fmt: skip
         assert rows[4][4:] == [
             "3", "question", "Bank question 4", "Fundamentals and Basics", "4", "Not asked", "",
-            "no", "yes", "", "", "", "", points[4], "", "",
+            "no", "yes", "", "", "", "", points[4], "", "", "", "",
         ]  # fmt: skip
 
     @pytest.mark.parametrize(

@@ -22,10 +22,10 @@ from time_machine import TimeMachineFixture
 
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
-from sessions.models import Grade, InterviewSession, Item
+from sessions.models import Card, Grade, InterviewSession, Item, ReviewLog
 from tests.cast import HTMX, T0, count_queries, logged_in, messages_of, summary_url
 from tests.dom import Node, form_data, parse
-from tests.histories import LATE, Answer, bulk_history, play
+from tests.histories import LATE, Answer, bulk_history, bulk_reviews, play
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ DAY = timedelta(days=1)
 PRACTISE_URL = "/interviews/practise/"
 HISTORY_URL = "/history/"
 CSV_URL = "/history/export.csv"
+CARDS_CSV_URL = "/history/cards.csv"
 WEAK_WARNING = "Those questions can no longer be practised; pick others."
 
 
@@ -947,10 +948,12 @@ BUDGETS = {
     f"{HISTORY_URL}?mode=timed&category=fundamentals-and-basics": 8,  # + the category filter
     f"{HISTORY_URL}?mode=practice&page=2": 7,
     "/questions/5/": 8,  # the question page's own; it fetches the attempts separately
-    ATTEMPTS_URL.format(5): 5,  # open interview, the question, its attempts (without HTMX)
-    CSV_URL: 4,  # open interview, then one streamed query for every item
+    # Open interview, the question, its cards, its follow-ups' labels, its attempts (without HTMX).
+    ATTEMPTS_URL.format(5): 7,
+    CSV_URL: 4,  # open interview, then one streamed query for every item with its review
+    CARDS_CSV_URL: 4,  # open interview, then the cards
 }
-ATTEMPTS_REGION_BUDGET = 4  # fetched by HTMX, as the question page does: no middleware query
+ATTEMPTS_REGION_BUDGET = 6  # fetched by HTMX, as the question page does: no middleware query
 
 
 def test_the_pages_run_a_fixed_number_of_queries(
@@ -985,7 +988,11 @@ def test_the_pages_run_a_fixed_number_of_queries(
     pool = list(Question.objects.order_by("number"))
     bulk_history(owner, pool, sessions=200, items_per_session=10)
     bulk_history(other_user, pool, sessions=50, items_per_session=10)
+    bulk_reviews(owner)
+    bulk_reviews(other_user)
     assert Item.objects.filter(session__user=owner).count() == 2004
+    card_count = Card.objects.filter(user=owner).count()
+    assert card_count > 150 and ReviewLog.objects.filter(card__user=owner).count() > 1800
     large = {
         url: count_queries(client, url, django_assert_max_num_queries, small[url])
         for url in BUDGETS
@@ -999,6 +1006,7 @@ def test_the_pages_run_a_fixed_number_of_queries(
     # The large history really was read: the pages are full and the CSV has every item.
     assert len(history_links(client.get(f"{HISTORY_URL}?page=5"))) == 20
     assert len(csv_rows(client.get(CSV_URL))) == 1 + 2004
+    assert len(csv_rows(client.get(CARDS_CSV_URL))) == 1 + card_count
 
 
 def test_the_queries_do_not_grow_with_the_number_of_categories(
