@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
@@ -13,7 +14,7 @@ from fsrs import Rating
 
 from questions.models import short_category_name
 from sessions import memory
-from sessions.models import Card, Item
+from sessions.models import Card, InterviewSession, Item
 
 CSV_HEADER = [
     "session", "session_started_at", "mode", "session_status", "position", "kind", "label",
@@ -40,16 +41,24 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
+def _guarded_row(writer: Any, row: list[object]) -> str:
+    """One CSV line, every text cell through the formula guard (an editor's category name
+    or a label reaches every candidate's export as much as their own notes do)."""
+    return writer.writerow([_cell(value) if isinstance(value, str) else value for value in row])
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
 def history_csv_lines(user: User) -> Iterator[str]:
-    """The CSV export, one line at a time: every item of every session of the user."""
+    """The CSV export, one line at a time: every item of every session of the user, except
+    the items an open interview has not shown yet (what is coming next stays unseen)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
     items = (
         Item.objects.filter(session__user=user)
+        .exclude(session__status=InterviewSession.Status.IN_PROGRESS, shown_at__isnull=True)
         .select_related("session", "category")
         .annotate(
             question_number=F("question__number"),
@@ -63,7 +72,8 @@ def history_csv_lines(user: User) -> Iterator[str]:
     )
     for item in items.iterator(chunk_size=500):
         taken = item.time_taken
-        yield writer.writerow(
+        yield _guarded_row(
+            writer,
             [
                 item.session_id,
                 _iso(item.session.started_at),
@@ -87,8 +97,8 @@ def history_csv_lines(user: User) -> Iterator[str]:
                 item.key_points_covered if item.is_revealed else "",
                 "" if item.rating is None else Rating(item.rating).name,
                 _iso(item.reviewed_at),
-                _cell(item.notes),
-            ]
+                item.notes,
+            ],
         )
 
 
@@ -104,10 +114,11 @@ def cards_csv_lines(user: User, now: datetime) -> Iterator[str]:
     )
     recall = memory.retrievabilities(cards, now)
     for card in cards:
-        yield writer.writerow(
+        yield _guarded_row(
+            writer,
             [
                 card.question_number,
-                _cell(card.scenario_label or ""),
+                card.scenario_label or "",
                 card.state_label,
                 _iso(card.due),
                 card.stability,
@@ -115,5 +126,5 @@ def cards_csv_lines(user: User, now: datetime) -> Iterator[str]:
                 round(recall[card.pk], 4),
                 card.reviews,
                 _iso(card.last_review),
-            ]
+            ],
         )
