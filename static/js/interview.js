@@ -145,19 +145,174 @@
     return document.querySelector("#interview textarea[hx-post]");
   }
 
+  // Until the server has them, the notes are also kept in this browser (localStorage, one key
+  // per item), so a lost login, a lost connection or a closed tab never loses what was typed.
+  function draftKey(box) {
+    return "interview-notes:" + box.getAttribute("hx-post");
+  }
+  function keepDraft(box) {
+    try { localStorage.setItem(draftKey(box), box.value); } catch (error) { /* storage off */ }
+  }
+  function dropDraft(key, savedValue) {
+    try {
+      if (localStorage.getItem(key) === savedValue) localStorage.removeItem(key);
+    } catch (error) { /* storage off */ }
+  }
+  function restoreDraft() {
+    const box = notesBox();
+    if (!box) return;
+    let draft = null;
+    try { draft = localStorage.getItem(draftKey(box)); } catch (error) { return; }
+    if (draft === null) return;
+    if (draft === box.value) {
+      dropDraft(draftKey(box), draft);
+      return;
+    }
+    box.value = draft;
+    setStatus(box, "Restored the notes this browser kept; saving them…");
+    htmx.trigger(box, "retry");
+  }
+
+  function setStatus(box, text, link) {
+    const status = box.form && box.form.querySelector("[data-autosave-status]");
+    if (!status) return;
+    status.textContent = text;
+    if (link) {
+      const anchor = document.createElement("a");
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      status.append(" ", anchor);
+    }
+  }
+
+  // Autosave answers: "Saved 10:42", or why not and when it tries again (doubling the wait).
+  let retryDelay = 0;
+  let retryTimer = null;
+  function clock() {
+    return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target === notesBox()) keepDraft(event.target);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const box = event.target;
+    if (box !== notesBox()) return;
+    const xhr = event.detail.xhr;
+    const status = xhr ? xhr.status : 0;
+    if (event.detail.successful) {
+      retryDelay = 0;
+      dropDraft(draftKey(box), box.dataset.sending);
+      setStatus(box, "Saved " + clock());
+    } else if (status === 401) {
+      setStatus(box, "Not saved: you were signed out. Your notes are kept in this browser.",
+        { href: xhr.getResponseHeader("X-Login-URL") || "/accounts/login/", text: "Log in again" });
+    } else if (status === 400 || status === 409) {
+      setStatus(box, "Not saved: " + xhr.responseText);
+    } else {
+      retryDelay = Math.min(60, Math.max(2, retryDelay * 2));
+      setStatus(box, "Not saved — retrying in " + retryDelay + " s. Your notes are kept in this browser.");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(function () {
+        if (notesBox() === box) htmx.trigger(box, "retry");
+      }, retryDelay * 1000);
+    }
+  });
+
   function flushNotes() {
     const box = notesBox();
     if (!box || !box.form) return null;
     const saved = box.dataset.saved !== undefined ? box.dataset.saved : box.defaultValue;
-    if (box.value === saved) return null;
-    box.dataset.saved = box.value;
+    const value = box.value;
+    if (value === saved) return null;
     return fetch(box.getAttribute("hx-post"), {
       method: "POST",
       body: new FormData(box.form),
       credentials: "same-origin",
       keepalive: true,
-    }).catch(function () { /* offline or going away: the next autosave or the reveal will do */ });
+    }).then(function (response) {
+      if (response.ok) {
+        box.dataset.saved = value;
+        dropDraft(draftKey(box), value);
+      }
+      return response.ok;
+    }).catch(function () { return false; /* offline or going away: the draft stays here */ });
   }
+
+  // A failed action (no connection, an error, a lost login) says so in the interview, where
+  // the notes still are, and offers the way on.
+  let lastSubmitter = null;
+  document.addEventListener("submit", function (event) {
+    lastSubmitter = event.submitter || null;
+  }, true);
+
+  function showAlert(message, action) {
+    const region = document.querySelector("#interview [data-interview-alert]");
+    if (!region) return;
+    region.replaceChildren(document.createTextNode(message + " "));
+    if (action) {
+      const control = document.createElement(action.href ? "a" : "button");
+      control.textContent = action.text;
+      control.className = "button button-small";
+      if (action.href) control.href = action.href;
+      else {
+        control.type = "button";
+        control.addEventListener("click", function () {
+          region.hidden = true;
+          action.run();
+        });
+      }
+      region.append(control);
+    }
+    region.hidden = false;
+  }
+
+  function retryOf(elt) {
+    const submitter = lastSubmitter && lastSubmitter.form === elt ? lastSubmitter : null;
+    return function () {
+      if (elt.tagName === "FORM") elt.requestSubmit(submitter);
+      else htmx.trigger(elt, "change");
+    };
+  }
+
+  function failed(event, status, xhr) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.closest || !elt.closest("#interview") || elt === notesBox()) return;
+    if (status === 401) {
+      showAlert(xhr.responseText, {
+        href: xhr.getResponseHeader("X-Login-URL") || "/accounts/login/", text: "Log in again",
+      });
+    } else if (status === 403) {
+      showAlert("This page has expired (signed out, or cookies cleared). Your notes are kept " +
+        "in this browser.", { text: "Reload the page", run: function () { location.reload(); } });
+    } else if (status === 0) {
+      showAlert("Couldn't reach the server; your notes are safe.",
+        { text: "Try again", run: retryOf(elt) });
+    } else {
+      showAlert("Something went wrong (error " + status + "); your notes are safe.",
+        { text: "Try again", run: retryOf(elt) });
+    }
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    failed(event, event.detail.xhr.status, event.detail.xhr);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    failed(event, 0, event.detail.xhr);
+  });
+
+  // A revealed answer took the notes with it: the server has them, the draft can go.
+  let revealing = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const box = notesBox();
+    if (box && event.target.matches && event.target.matches("[data-reveal-form]")) {
+      revealing = { key: draftKey(box), value: box.value };
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (revealing && event.target.matches && event.target.matches("[data-reveal-form]")) {
+      if (event.detail.successful) dropDraft(revealing.key, revealing.value);
+      revealing = null;
+    }
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.target === notesBox()) event.target.dataset.sending = event.target.value;
@@ -175,7 +330,15 @@
     const saving = flushNotes();
     if (!saving) return;
     event.preventDefault();
-    saving.finally(function () { window.location.assign(link.href); });
+    saving.then(function (ok) {
+      if (ok) {
+        window.location.assign(link.href);
+        return;
+      }
+      // Never leave with the notes unsaved: stay, say so, offer to try again.
+      showAlert("Your notes could not be saved, so the interview was not left; they are kept " +
+        "in this browser.", { text: "Try again", run: function () { link.click(); } });
+    });
   });
   window.addEventListener("beforeunload", flushNotes);
 
@@ -193,6 +356,7 @@
     if (root && event.detail.elt && event.detail.elt.id === "interview") {
       startTimer(root);
       foldProseOnNarrowScreens(root);
+      restoreDraft();
       focusFirst(root);
     }
   });
@@ -202,6 +366,9 @@
     if (root) {
       startTimer(root);
       foldProseOnNarrowScreens(root);
+      // After htmx has wired the notes box (on DOMContentLoaded), so the restored draft saves.
+      if (document.readyState === "complete") restoreDraft();
+      else window.addEventListener("load", restoreDraft);
     }
   }
   if (document.readyState === "loading") {
