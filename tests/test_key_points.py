@@ -483,6 +483,8 @@ class TestSummaryAndExport:
     ) -> None:
         reveal_current(kv_session)
         services.tick_key_points(session=kv_session, position=0, covered=[2])
+        services.grade_item(session=kv_session, position=0, grade=Grade.PARTIAL, now=T0)
+        services.end_session(session=kv_session, now=T0)
         rows = list(
             csv.DictReader(
                 io.StringIO(
@@ -493,5 +495,5 @@ class TestSummaryAndExport:
         assert {"key_points_total", "key_points_covered"} <= set(CSV_HEADER)
         assert [(row["key_points_total"], row["key_points_covered"]) for row in rows] == [
             ("4", "1"),
-            ("0", ""),  # not revealed: no ticks to count
+            ("0", ""),  # never revealed: no ticks to count
         ]
