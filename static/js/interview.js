@@ -63,7 +63,13 @@
     const active = document.activeElement;
     if (isTyping(active) && root.contains(active)) return;
     const target = root.querySelector("[data-focus-on-swap]");
-    if (target) target.focus();
+    if (!target) return;
+    target.focus();
+    // Chromium sometimes drops the focus to <body> while the swapped region settles: put it
+    // back once, on the next frame, unless the candidate has moved it since.
+    requestAnimationFrame(function () {
+      if (document.activeElement === document.body && target.isConnected) target.focus();
+    });
   }
 
   // A key pressed on a checkbox (a key point) or a button still means a shortcut.
