@@ -9,9 +9,8 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from interview_prep.http import HtmxHttpRequest
+from interview_prep.http import HtmxHttpRequest, is_own_url
 
 SIGNED_OUT_MESSAGE = "You were signed out. Log in again; your notes are kept in this browser."
 
@@ -43,9 +42,7 @@ class HtmxSignedOutMiddleware:
 def _page_of(request: HtmxHttpRequest) -> str:
     """The path of the page that sent the request, when it is one of ours; else the home page."""
     current = request.htmx.current_url or ""
-    if not url_has_allowed_host_and_scheme(
-        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not is_own_url(request, current):
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     parts = urlsplit(current)
     return parts.path + (f"?{parts.query}" if parts.query else "")

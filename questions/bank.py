@@ -41,6 +41,12 @@ _RULE = re.compile(r"^-{3,}\s*$")
 _TABLE_OF_CONTENTS = "table of contents"
 
 
+def lf_line_breaks(text: str) -> str:
+    """The text with CRLF and CR line breaks as LF: how the bank (and every text from a
+    <textarea>, which browsers submit with CRLF) is stored and counted."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class BankFormatError(ValueError):
     """The bank text is malformed; `line` is 1-based (0 when the problem is the whole file)."""
 
@@ -134,7 +140,7 @@ class _OpenQuestion:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.lines = lf_line_breaks(text).split("\n")
         self.title = ""
         self.categories: list[str] = []
         self.category: str | None = None

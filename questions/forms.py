@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.forms.formsets import DELETION_FIELD_NAME
 
+from questions.bank import lf_line_breaks
 from questions.models import AnswerFlag, KeyPoint, Scenario
 
 
@@ -39,7 +40,7 @@ class MultilineTextField(forms.CharField):
 
     def to_python(self, value: Any) -> str | None:
         text = super().to_python(value)
-        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+        return lf_line_breaks(text) if text else text
 
 
 class KeyPointForm(forms.ModelForm):

@@ -9,13 +9,13 @@ from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from interview_prep.http import (
     AuthenticatedHtmxHttpRequest,
     AuthenticatedHttpRequest,
     HtmxHttpRequest,
+    is_own_url,
 )
 from questions import flags
 from questions.forms import FlagForm
@@ -180,9 +180,7 @@ def flag_answer(
         if scenario is None:
             raise Http404(f"Question {number} has no such scenario.")
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not is_own_url(request, next_url):
         next_url = question.get_absolute_url()
     return respond_to_flag(
         request,

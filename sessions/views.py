@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from questions import flags
+from questions.bank import lf_line_breaks
 from questions.forms import FlagForm
 from questions.models import Question
 from questions.views import respond_to_flag
@@ -308,7 +309,7 @@ def _interview_action(
     # What a refusal must give back: the notes as typed, line breaks counted once.
     posted_notes = request.POST.get("notes")
     if posted_notes is not None:
-        posted_notes = posted_notes.replace("\r\n", "\n").replace("\r", "\n")
+        posted_notes = lf_line_breaks(posted_notes)
     if not session.is_open:
         closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
         return _after_action(request, session, closed)
