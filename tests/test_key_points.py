@@ -130,10 +130,6 @@ class TestDerivation:
         points = [point for answer in answers for point in derive_key_points(answer)]
         assert all(0 < len(point) <= 200 for point in points)
 
-    def test_it_is_deterministic(self, parsed_bank: ParsedBank) -> None:
-        answer = parsed_bank.questions[2].answer
-        assert derive_key_points(answer) == derive_key_points(answer)
-
 
 # Matching the notes --------------------------------------------------------------------------
 

@@ -200,6 +200,14 @@
   document.addEventListener("input", function (event) {
     if (event.target === notesBox()) keepDraft(event.target);
   });
+  // What an autosave sends, so its answer says which text the server now has.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target === notesBox()) event.target.dataset.sending = event.target.value;
+  });
+  // The server's 401 names a login that leads back to this page.
+  function loginLink(xhr) {
+    return { href: xhr.getResponseHeader("X-Login-URL") || "/accounts/login/", text: "Log in again" };
+  }
   document.addEventListener("htmx:afterRequest", function (event) {
     const box = event.target;
     if (box !== notesBox()) return;
@@ -207,11 +215,11 @@
     const status = xhr ? xhr.status : 0;
     if (event.detail.successful) {
       retryDelay = 0;
+      box.dataset.saved = box.dataset.sending;
       dropDraft(draftKey(box), box.dataset.sending);
       setStatus(box, "Saved " + clock());
     } else if (status === 401) {
-      setStatus(box, "Not saved: you were signed out. Your notes are kept in this browser.",
-        { href: xhr.getResponseHeader("X-Login-URL") || "/accounts/login/", text: "Log in again" });
+      setStatus(box, "Not saved. " + xhr.responseText, loginLink(xhr));
     } else if (status === 400 || status === 409) {
       setStatus(box, "Not saved: " + xhr.responseText);
     } else {
@@ -284,9 +292,7 @@
     const elt = event.detail.elt;
     if (!elt || !elt.closest || !elt.closest("#interview") || elt === notesBox()) return;
     if (status === 401) {
-      showAlert(xhr.responseText, {
-        href: xhr.getResponseHeader("X-Login-URL") || "/accounts/login/", text: "Log in again",
-      });
+      showAlert(xhr.responseText, loginLink(xhr));
     } else if (status === 403) {
       showAlert("This page has expired (signed out, or cookies cleared). Your notes are kept " +
         "in this browser.", { text: "Reload the page", run: function () { location.reload(); } });
@@ -320,15 +326,6 @@
     }
   });
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.target === notesBox()) event.target.dataset.sending = event.target.value;
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    const box = event.target;
-    if (box === notesBox() && event.detail.successful && box.dataset.sending !== undefined) {
-      box.dataset.saved = box.dataset.sending;
-    }
-  });
   document.addEventListener("click", function (event) {
     const link = event.target.closest && event.target.closest("#interview a[data-saves-notes]");
     if (!link || event.defaultPrevented || event.button !== 0 ||

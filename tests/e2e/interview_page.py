@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from django.utils import timezone
 from playwright.sync_api import Locator, Page
 
+from questions.models import Question
+from sessions import services
 from sessions.models import InterviewSession, Item
+from tests.cast import make_user
 
 
 def notes_box(page: Page) -> Locator:
@@ -40,3 +45,15 @@ def is_same_document(page: Page) -> bool:
 
 def items_of(session: InterviewSession) -> list[Item]:
     return list(session.items.order_by("position"))
+
+
+def start_practice(numbers: Sequence[int], username: str = "candidate") -> InterviewSession:
+    """A new candidate's untimed practice run of these bank questions, without follow-ups."""
+    return services.start_session(
+        user=make_user(username),
+        questions=list(Question.objects.filter(number__in=numbers).order_by("number")),
+        mode=InterviewSession.Mode.PRACTICE,
+        seconds_per_item=120,
+        include_scenarios=False,
+        now=timezone.now(),
+    )

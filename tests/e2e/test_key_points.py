@@ -11,18 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
-from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
-from questions.models import Question
-from sessions import services
 from sessions.models import InterviewSession, ItemKeyPoint
-from tests.cast import make_user
 from tests.e2e.conftest import PHONE, BrowserProblems, Screenshot, assert_fits, log_in
-from tests.e2e.interview_page import model_answer, notes_box
+from tests.e2e.interview_page import model_answer, notes_box, start_practice
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +27,7 @@ NOTES = "Generative AI creates new content: text, images, code."
 @pytest.fixture
 def practice_run(live_bank: ParsedBank) -> InterviewSession:
     """The candidate's untimed practice run of question 1 alone."""
-    candidate: User = make_user("candidate")
-    return services.start_session(
-        user=candidate,
-        questions=[Question.objects.get(number=1)],
-        mode=InterviewSession.Mode.PRACTICE,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
-
-
-def suggestion(page: Page) -> str:
-    return page.locator("#key-point-suggestion").inner_text()
+    return start_practice([1])
 
 
 def ticks(session: InterviewSession) -> list[bool]:

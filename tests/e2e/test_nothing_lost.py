@@ -11,36 +11,24 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
-from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from questions.bank import ParsedBank
-from questions.models import Question
-from sessions import services
 from sessions.models import InterviewSession
-from tests.cast import PASSWORD, make_user
+from tests.cast import PASSWORD
 from tests.e2e.conftest import BrowserProblems, Screenshot, log_in
-from tests.e2e.interview_page import model_answer, notes_box
+from tests.e2e.interview_page import model_answer, notes_box, start_practice
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def practice_run(live_bank: ParsedBank) -> InterviewSession:
-    candidate: User = make_user("candidate")
-    return services.start_session(
-        user=candidate,
-        questions=list(Question.objects.filter(number__in=[1, 2])),
-        mode=InterviewSession.Mode.PRACTICE,
-        seconds_per_item=120,
-        include_scenarios=False,
-        now=timezone.now(),
-    )
+    return start_practice([1, 2])
 
 
-def status(page: Page):  # noqa: ANN201 - a Locator
+def status(page: Page) -> Locator:
     return page.locator("[data-autosave-status]")
 
 
@@ -70,7 +58,7 @@ def test_notes_survive_a_lost_login(
     other.get_by_role("button", name="Log out").click()
     other.close()
     notes_box(page).press_sequentially(" Typed after the login was gone.")
-    expect(status(page)).to_contain_text("Not saved: you were signed out.")
+    expect(status(page)).to_contain_text("Not saved. You were signed out.")
     expect(notes_box(page)).to_have_value("Saved while signed in. Typed after the login was gone.")
     screenshot(page, "1-signed-out")
 
