@@ -493,3 +493,35 @@ class TestSummaryAndExport:
             ("4", "1"),
             ("0", ""),  # never revealed: no ticks to count
         ]
+
+
+class TestRevealQueries:
+    # The reveal: login session, user, the session, the session locked, the item pair, the
+    # reveal's UPDATE, its key points read and the mentioned ones ticked in one UPDATE, the
+    # rendering's place and flag lookups (10), plus the test's savepoint pair; however many points.
+    REVEAL_BUDGET = 12
+
+    def reveal_queries(self, client: Client, session: InterviewSession, budget: Any) -> int:
+        notes = "kv cache keys values previous tokens recomputing attention past"
+        with budget(self.REVEAL_BUDGET) as captured:
+            response = client.post(item_url(session, 0, "reveal"), {"notes": notes}, **HTMX)
+        assert parse(html(response)).find_all("fieldset", cls="key-points")
+        return len(captured)
+
+    def test_the_reveal_costs_the_same_for_one_point_or_four(
+        self, owner: User, owner_client: Client, clock: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        one = make_question(1)
+        give_key_points(one, KV_POINTS[0])
+        four = make_question(2)
+        give_key_points(four, *KV_POINTS)
+
+        few = self.reveal_queries(
+            owner_client, start_interview(owner, [one]), django_assert_max_num_queries
+        )
+        many = self.reveal_queries(
+            owner_client, start_interview(owner, [four]), django_assert_max_num_queries
+        )
+
+        assert few == many
+        assert ItemKeyPoint.objects.filter(mentioned=True).count() == 3  # 1 of 1, 2 of 4
