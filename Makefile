@@ -31,6 +31,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: export DJANGO_DEBUG ?= true
 run: $(VENV)/.installed-app
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py import_questions
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -43,6 +44,7 @@ serve: $(VENV)/.installed-postgres
 		"export DJANGO_SECRET_KEY=\$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

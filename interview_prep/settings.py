@@ -7,6 +7,7 @@ deployment fails at start-up instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate: a count, a slash, an optional number and s, m, h or d."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 10/h or 5/15m (per s, m, h or d), not {raw!r}"
+        )
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -79,6 +93,10 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    # Its system checks refuse a cache that cannot count atomically across processes.
+    "django_ratelimit",
+    # The project package itself: it owns the database cache's table (a migration).
+    "interview_prep.apps.InterviewPrepConfig",
     "questions",
     "sessions.apps.InterviewsConfig",
 ]
@@ -165,6 +183,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Password reset links (Django's views) stop working after two hours, and once used.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -219,10 +240,61 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The client's address (interview_prep.client_ip): behind this many reverse proxies, each
+# appending to X-Forwarded-For, the client is that many entries from the header's right. 0: no
+# proxy, the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# A cache every process shares: the throttles count in it. Django's database cache by default
+# (its table comes from interview_prep's migration 0001), with an atomic increment
+# (interview_prep.cache); Redis when REDIS_URL is set (install the `redis` extra).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "interview_prep.cache.AtomicDatabaseCache",
+            "LOCATION": "interview_prep_cache",
+        }
+    }
+# django-ratelimit "does not officially support" backends outside its short list (Django's own
+# RedisCache among them); both of ours increment atomically, which is what its check is for.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Throttles (interview_prep.throttle): posts per client address, as django-ratelimit rates
+# ("10/h": ten an hour). Past the rate the form answers 429 and keeps what was typed.
+THROTTLE_RATES = {
+    "signup": env_rate("THROTTLE_SIGNUP_RATE", "10/h"),
+    "password_change": env_rate("THROTTLE_PASSWORD_CHANGE_RATE", "10/h"),
+    "password_reset": env_rate("THROTTLE_PASSWORD_RESET_RATE", "5/h"),
+}
+
+# E-mail (password reset links). In development they are printed to the console; in production
+# they go out through SMTP, configured by these variables.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Interview Prep <noreply@localhost>")
+if DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # A mail server that does not answer must not hold a web worker for long.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
 # Login brute force: 5 failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Keyed on the pair: failures from an attacker's address lock that username there only, so the
+# owner, coming from another address, still logs in. The address is the client's, not the
+# proxy's (interview_prep.client_ip, one rule with the throttles).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "interview_prep.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # The lockout page promises 15 minutes from the fifth failure: attempts while locked are refused
 # without checking the password, so they gain an attacker nothing and must not extend the wait.

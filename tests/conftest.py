@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import caches
 from django.test import Client
 from pytest_django.fixtures import Settings
 from time_machine import TimeMachineFixture
@@ -36,6 +37,17 @@ def _plain_static_storage(settings: Settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings: Settings) -> None:
+    # Throttle counts must not leak from one test into the next. The database cache's table is
+    # not a model's, so no flush or rollback empties it: tests count in memory, each from zero;
+    # tests/test_accounts_throttle.py runs the database cache itself.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+    }
+    caches["default"].clear()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ SIGNUP_URL = "/accounts/signup/"
 LOGIN_URL = "/accounts/login/"
 LOGOUT_URL = "/accounts/logout/"
 PASSWORD_URL = "/accounts/password/"
+SETTINGS_URL = "/accounts/settings/"
 
 
 # Reading pages.
@@ -283,8 +284,8 @@ class TestNav:
     def test_it_shows_the_username_and_log_out_when_logged_in(self, owner: User) -> None:
         page = html(logged_in(owner).get("/"))
 
-        assert find_all(page, "a", href=PASSWORD_URL)
-        assert find_all(page, "a", href=PASSWORD_URL)[0].words == "owner"
+        (account,) = find_all(page, "a", href=SETTINGS_URL)
+        assert account.words == "owner"
         assert find_all(page, "form", action=LOGOUT_URL, method="post")
         assert find_all(page, "a", href="/interviews/new/")
         assert "Log in" not in nav(page)

@@ -299,7 +299,7 @@ def test_it_shows_a_csrf_failure_in_the_sites_layout(owner: User) -> None:
     assert_no_internals(markup)
     assert "CSRF verification failed" not in markup  # Django's own bare page
     # Rendered with the request: the navigation still shows who is logged in.
-    assert 'title="Account: change password">owner</a>' in markup
+    assert 'title="Account settings">owner</a>' in markup
 
 
 # Production settings, through the environment.
