@@ -28,7 +28,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interview_prep.http import AuthenticatedHttpRequest
-from interview_prep.throttle import ThrottledPostMixin, is_throttled, posted_values, too_many_attempts
+from interview_prep.throttle import (
+    ThrottledPostMixin,
+    is_throttled,
+    posted_values,
+    too_many_attempts,
+)
 from interview_prep.usernames import look_alike_problem
 from sessions.account_data import account_data
 
@@ -46,9 +51,9 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
-    def clean_username(self) -> str | None:
+    def clean_username(self) -> str:
         # Django's own: NFKC (UsernameField) and a name taken in any case. Then look-alikes.
-        username: str | None = super().clean_username()
+        username = super().clean_username()
         if username:
             problem = look_alike_problem(username)
             if problem:
@@ -56,7 +61,7 @@ class SignupForm(UserCreationForm):
         return username
 
 
-class EmailForm(forms.ModelForm):  # type: ignore[type-arg]
+class EmailForm(forms.ModelForm):
     email = forms.EmailField(required=False, label="E-mail address", help_text=EMAIL_HELP)
 
     class Meta:

@@ -25,12 +25,10 @@ class AtomicDatabaseCache(DatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote_name = connection.ops.quote_name
-        table = quote_name(self._table)
+        table = quote_name(self.cache_model_class._meta.db_table)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         # As DatabaseCache.has_key: expiry is compared in the database, to the second.
-        now = connection.ops.adapt_datetimefield_value(
-            tz_now().replace(microsecond=0, tzinfo=None)
-        )
+        now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0, tzinfo=None))
         with transaction.atomic(using=db), connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {quote_name('value')} FROM {table} "

@@ -52,7 +52,7 @@ def window_words(rate: str) -> str:
 
 
 def too_many_attempts(
-    request: HttpRequest, form: forms.Form, *, name: str, submit: str
+    request: HttpRequest, form: forms.BaseForm, *, name: str, submit: str
 ) -> HttpResponse:
     """The 429 page, with `form` to send again later.
 
@@ -68,7 +68,7 @@ def too_many_attempts(
     return render(request, "429.html", context, status=429)
 
 
-class ThrottledPostMixin(FormMixin):  # type: ignore[type-arg]
+class ThrottledPostMixin(FormMixin):
     """For Django's auth form views: a post over throttle `throttle` gets the 429 page."""
 
     throttle: str

@@ -10,11 +10,12 @@ is a look-alike: Cyrillic "аdmin" beside Latin "admin". Two rules here:
 - any other name is refused when its *skeleton* equals an existing name's. The skeleton is the
   name with each non-ASCII character that has an ASCII look-alike in that same data replaced by
   it, case-folded, and with a few ASCII look-alikes folded together (0/o, 1/l, rn/m; not
-  capital I/l, which case-folding cannot tell from i). So an all-Cyrillic "асе" cannot join beside "ace".
+  capital I/l, which case-folding cannot tell from i). So an all-Cyrillic "асе" cannot join
+  beside "ace".
 
 Existing names are read once per sign-up (one query, skeletons computed in Python): about 10 ms
-of Python per 10,000 accounts, and sign-ups are throttled. Two sign-ups racing with look-alike names can
-both pass; the exact-name race is still closed by the database's unique constraint.
+of Python per 10,000 accounts, and sign-ups are throttled. Two sign-ups racing with look-alike
+names can both pass; the exact-name race is still closed by the database's unique constraint.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ person named is the owner (an editor who resolved a flag is not).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,15 +29,22 @@ def _grade_label(grade: int | None) -> str | None:
     return None if grade is None else Grade(grade).label
 
 
+def _rows(values: Iterable[Mapping[str, Any]], **renames: str) -> Iterator[dict[str, Any]]:
+    """A `.values()` query's rows as plain dicts, lookups renamed ("question__number" …)."""
+    for row in values:
+        yield {renames.get(name, name): value for name, value in row.items()}
+
+
 def account_data(user: User, *, now: datetime) -> dict[str, Any]:
     """The user's account and all their data, ready for json.dumps (DjangoJSONEncoder)."""
     sessions = list(
+        _rows(
         InterviewSession.objects.filter(user=user)
         .order_by("started_at", "pk")
         .values(
             "id", "mode", "status", "seconds_per_item", "include_scenarios",
             "counts_toward_schedule", "current_position", "started_at", "finished_at",
-        )
+        ))
     )  # fmt: skip
     categories: defaultdict[int, list[str]] = defaultdict(list)
     for row in (
@@ -47,7 +55,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         categories[row[0]].append(row[1])
 
     key_points: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for point in (
+    for point in _rows(
         ItemKeyPoint.objects.filter(item__session__user=user)
         .order_by("item_id", "position")
         .values("item_id", "position", "text", "mentioned", "covered")
@@ -55,7 +63,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         key_points[point.pop("item_id")].append(point)
 
     changes: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for change in (
+    for change in _rows(
         GradeChange.objects.filter(item__session__user=user)
         .order_by("changed_at", "pk")
         .values("item_id", "changed_at", "old_grade", "new_grade")
@@ -66,7 +74,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         changes[item_id].append(change)
 
     items: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for item in (
+    for item in _rows(
         Item.objects.filter(session__user=user)
         .order_by("session_id", "position")
         .values(
@@ -74,63 +82,63 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
             "scenario__label", "category__name", "prompt", "answer", "notes",
             "time_limit_seconds", "shown_at", "deadline_at", "revealed_at", "graded_at",
             "timed_out", "skipped", "grade",
-        )
+        ),
+        question__number="question_number",
+        scenario__label="scenario",
+        category__name="category",
     ):  # fmt: skip
         item_id = item.pop("id")
         session_id = item.pop("session_id")
-        item["question_number"] = item.pop("question__number")
-        item["scenario"] = item.pop("scenario__label")
-        item["category"] = item.pop("category__name")
         item["grade_label"] = _grade_label(item["grade"])
         item["key_points"] = key_points.get(item_id, [])
         item["grade_changes"] = changes.get(item_id, [])
         items[session_id].append(item)
 
     reviews: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for review in (
+    for review in _rows(
         ReviewLog.objects.filter(card__user=user)
         .order_by("reviewed_at", "pk")
         .values(
             "card_id", "rating", "reviewed_at", "duration", "item__session_id", "item__position"
-        )
+        ),
+        item__session_id="interview",
+        item__position="position",
     ):
         card_id = review.pop("card_id")
         review["rating_label"] = Rating(review["rating"]).name
-        review["interview"] = review.pop("item__session_id")
-        review["position"] = review.pop("item__position")
         reviews[card_id].append(review)
 
     cards = []
-    for card in (
+    for card in _rows(
         Card.objects.filter(user=user)
         .order_by("question__number", "scenario__position", "pk")
         .values(
             "id", "question__number", "scenario__label", "state", "step", "stability",
             "difficulty", "due", "last_review", "reviews",
-        )
+        ),
+        question__number="question_number",
+        scenario__label="scenario",
     ):  # fmt: skip
         card_id = card.pop("id")
-        card["question_number"] = card.pop("question__number")
-        card["scenario"] = card.pop("scenario__label")
         card["state_label"] = State(card["state"]).name
         card["review_log"] = reviews.get(card_id, [])
         cards.append(card)
 
-    flags = []
-    for flag in (
-        AnswerFlag.objects.filter(user=user)
-        .order_by("created_at", "pk")
-        .values(
-            "question__number", "scenario__label", "item__session_id", "item__position",
-            "reason", "comment", "text_shown", "status", "created_at", "resolved_at", "reply",
-            "reply_dismissed_at",
+    flags = list(
+        _rows(
+            AnswerFlag.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values(
+                "question__number", "scenario__label", "item__session_id", "item__position",
+                "reason", "comment", "text_shown", "status", "created_at", "resolved_at",
+                "reply", "reply_dismissed_at",
+            ),
+            question__number="question_number",
+            scenario__label="scenario",
+            item__session_id="interview",
+            item__position="position",
         )
-    ):  # fmt: skip
-        flag["question_number"] = flag.pop("question__number")
-        flag["scenario"] = flag.pop("scenario__label")
-        flag["interview"] = flag.pop("item__session_id")
-        flag["position"] = flag.pop("item__position")
-        flags.append(flag)
+    )  # fmt: skip
 
     return {
         "format": FORMAT,
