@@ -34,7 +34,10 @@ REQUEST_TIMEOUT = 15  # seconds for one HTTP request to a node
 START_TIMEOUT = 30  # seconds for a node to answer /healthz after it was started
 STOP_TIMEOUT = 10  # seconds for a graceful stop before the node is killed
 # The project's own variables; a node gets exactly the ones a test gives it.
-PROJECT_PREFIXES = ("DJANGO_", "DATABASE_URL", "AXES_", "INTERVIEW_", "GUNICORN_")
+PROJECT_PREFIXES = (
+    "DJANGO_", "DATABASE_URL", "AXES_", "INTERVIEW_", "GUNICORN_", "THROTTLE_", "EMAIL_",
+    "REDIS_URL", "DEFAULT_FROM_EMAIL",
+)  # fmt: skip
 
 
 def free_port() -> int:
