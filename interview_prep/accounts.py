@@ -126,6 +126,11 @@ def _render_settings(
     delete_form: DeleteAccountForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    for refused in (email_form, delete_form):
+        # The page comes back scrolled to the top; the refused field takes the focus (and the
+        # browser scrolls to it), so a phone shows the error, not the header.
+        if refused is not None and refused.errors:
+            refused.fields[next(iter(refused.errors))].widget.attrs["autofocus"] = True
     context = {
         "email_form": email_form or EmailForm(instance=request.user),
         "delete_form": delete_form or DeleteAccountForm(request.user),

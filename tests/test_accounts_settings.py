@@ -252,6 +252,8 @@ class TestDelete:
 
         assert response.status_code == 400
         assert "That is not your password. Your account was not deleted." in form_errors(response)
+        (password,) = find_all(html(response), "input", name="password")
+        assert "autofocus" in password.attrs
         assert owned_rows(owner) == before
         assert client.get(SETTINGS_URL).status_code == 200  # still logged in
 
