@@ -7,6 +7,7 @@ import json
 
 import pytest
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
 from tests.cast import make_user
@@ -53,3 +54,31 @@ def test_the_settings_page_on_a_phone(
     ).to_be_visible()
     assert_fits(page)
     screenshot(page, "wrong-password")
+
+
+def test_a_throttled_sign_up_on_a_phone(
+    phone: Page,
+    live_server: object,
+    transactional_db: None,
+    settings: Settings,
+    screenshot: Screenshot,
+) -> None:
+    page = phone
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "signup": "1/h"}
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill("taken-already")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Password confirmation").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("This password is too short.", exact=False)).to_be_visible()
+
+    page.get_by_label("Email").fill("me@example.com")
+    page.get_by_label("Password", exact=True).fill("correct-Horse-battery-9")
+    page.get_by_label("Password confirmation").fill("correct-Horse-battery-9")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", name="Too many attempts from your address")).to_be_visible()
+    expect(page.get_by_label("Username")).to_have_value("taken-already")
+    expect(page.get_by_label("Email")).to_have_value("me@example.com")
+    assert_fits(page)
+    screenshot(page, "throttled")
