@@ -169,6 +169,8 @@ class TestAccountDeletion:
         response = client.post("/accounts/settings/delete/", {"password": PASSWORD})
 
         assert response.status_code == 429
+        assert "except the passwords" in html(response)
+        assert find_all(html(response), "form", action="/accounts/settings/delete/")
         assert User.objects.filter(pk=owner.pk).exists()
 
 
