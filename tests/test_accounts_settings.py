@@ -275,7 +275,7 @@ class TestDelete:
         assert owned_rows(other_user) == others_before
         assert client.get(SETTINGS_URL)["Location"].startswith("/accounts/login/")
 
-    def test_an_editor_leaving_keeps_the_flags_they_resolved(
+    def test_an_editor_leaving_keeps_the_flags_they_resolved_and_their_revisions(
         self, owner: User, two_questions: list[Question], clock: Any
     ) -> None:
         give_history(owner, two_questions)
@@ -283,6 +283,10 @@ class TestDelete:
         flag = AnswerFlag.objects.get(user=owner)
         flag.resolve(by=editor, now=at(120))
         flag.save()
+        question = two_questions[0]
+        question.answer = "A clearer answer."
+        question._history_user = editor  # type: ignore[attr-defined]  # as the middleware does
+        question.save()
 
         response = logged_in(editor).post(DELETE_URL, {"password": PASSWORD})
 
@@ -293,6 +297,9 @@ class TestDelete:
             "Reworded, thanks.",
             None,
         )
+        # The bank keeps the revision, without the name of who made it.
+        revision = question.history.order_by("history_id").last()
+        assert (revision.answer, revision.history_user) == ("A clearer answer.", None)
 
     def test_it_refuses_get(self, owner_client: Client) -> None:
         assert owner_client.get(DELETE_URL).status_code == 405
