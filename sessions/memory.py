@@ -240,12 +240,15 @@ def rebuild(cards: QuerySet[Card], *, dry_run: bool = False) -> Rebuilt:
     )
 
 
+def schedulable_cards(user: User) -> QuerySet[Card]:
+    """The user's cards that can fall due. A retired question's never do (nor its follow-ups'):
+    they keep their cards, in case it comes back."""
+    return Card.objects.filter(user=user, question__is_active=True)
+
+
 def due_cards(user: User, now: datetime) -> QuerySet[Card]:
-    """The user's cards due by `now`, the longest due first. A retired question's never are (nor
-    its follow-ups'): they keep their cards, in case it comes back."""
-    return Card.objects.filter(user=user, due__lte=now, question__is_active=True).order_by(
-        "due", "pk"
-    )
+    """The user's cards due by `now`, the longest due first."""
+    return schedulable_cards(user).filter(due__lte=now).order_by("due", "pk")
 
 
 def retrievabilities(cards: Iterable[Card], now: datetime) -> dict[int, float]:

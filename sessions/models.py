@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +15,9 @@ from sessions.scoring import MAX_POINTS_PER_ITEM, Grade, grade_label, score_perc
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
+
+# The most new questions a day a candidate may ask the drill for.
+NEW_PER_DAY_MAX = 50
 
 
 class SessionTotals(TypedDict):
@@ -32,6 +36,8 @@ class InterviewSession(models.Model):
     class Mode(models.TextChoices):
         TIMED = "timed", "Timed interview"
         PRACTICE = "practice", "Practice (no clock)"
+        # The day's spaced-repetition review (sessions.plan): due cards, then new questions.
+        DRILL = "drill", "Daily drill"
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -305,3 +311,30 @@ class ReviewLog(models.Model):
 
     def __str__(self) -> str:
         return f"{Rating(self.rating).name} on {self.item}"
+
+
+class Preferences(models.Model):
+    """What a candidate chose for their own preparation; absent until they first save it, and
+    then `sessions.plan.preferences_for` answers the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    # An IANA name (zoneinfo): "today", and so what is due today, is the candidate's local day.
+    time_zone = models.CharField(max_length=64, default="UTC")
+    interview_date = models.DateField(null=True, blank=True)
+    # The most never-seen questions a day's drill (and the plan to the interview date) adds.
+    new_per_day = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(0), MaxValueValidator(NEW_PER_DAY_MAX)]
+    )
+
+    class Meta:
+        verbose_name_plural = "preferences"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_per_day__lte=NEW_PER_DAY_MAX), name="preferences_new_per_day_max"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
