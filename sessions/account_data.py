@@ -1,10 +1,10 @@
 """Everything one user owns, as one JSON document: "Download my data" on the settings page.
 
 One query per table (interviews, their categories, items, key-point ticks, grade changes,
-cards, reviews, flags), whatever the amount of data; the rows are nested in Python. What the
-interviews showed is their own snapshot (prompt, model answer, key points as shown), so the
-download reads the same after the bank changes. Nothing of other users is included: the only
-person named is the owner (an editor who resolved a flag is not).
+cards, reviews, flags, preferences), whatever the amount of data; the rows are nested in
+Python. What the interviews showed is their own snapshot (prompt, model answer, key points as
+shown), so the download reads the same after the bank changes. Nothing of other users is
+included: the only person named is the owner (an editor who resolved a flag is not).
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ from django.contrib.auth.models import User
 from fsrs import Rating, State
 
 from questions.models import AnswerFlag
-from sessions.models import Card, GradeChange, InterviewSession, Item, ItemKeyPoint, ReviewLog
+from sessions.models import (
+    Card,
+    GradeChange,
+    InterviewSession,
+    Item,
+    ItemKeyPoint,
+    Preferences,
+    ReviewLog,
+)
 from sessions.scoring import Grade
 
 FORMAT = "interview-prep-account-data"
@@ -140,6 +148,13 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         )
     )  # fmt: skip
 
+    # None until the candidate first saves their preferences (the plan then uses defaults).
+    preferences = (
+        Preferences.objects.filter(user=user)
+        .values("time_zone", "interview_date", "new_per_day")
+        .first()
+    )
+
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -158,6 +173,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
             }
             for session in sessions
         ],
+        "preferences": dict(preferences) if preferences else None,
         "cards": cards,
         "flags": flags,
     }

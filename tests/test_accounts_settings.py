@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,15 @@ from pytest_django import DjangoAssertNumQueries
 from questions.flags import flag_answer
 from questions.models import AnswerFlag, Question
 from sessions import services
-from sessions.models import Card, GradeChange, InterviewSession, Item, ItemKeyPoint, ReviewLog
+from sessions.models import (
+    Card,
+    GradeChange,
+    InterviewSession,
+    Item,
+    ItemKeyPoint,
+    Preferences,
+    ReviewLog,
+)
 from sessions.scoring import Grade
 from tests.cast import (
     PASSWORD,
@@ -40,12 +48,12 @@ EMAIL_URL = "/accounts/settings/email/"
 DATA_URL = "/accounts/settings/data.json"
 DELETE_URL = "/accounts/settings/delete/"
 PAGE_BUDGET = 3  # session, user, open interviews (the middleware): the page itself needs none
-DATA_BUDGET = 11  # those three and one per table (8): the same for one interview or four
+DATA_BUDGET = 12  # those three and one per table (9): the same for one interview or four
 
 
 def give_history(user: User, questions: list[Question], *, interviews: int = 1) -> None:
     """Interviews with everything a candidate leaves: notes, ticks, grades, a grade change,
-    cards and reviews (timed interviews count), and a flag an editor answered."""
+    cards and reviews (timed interviews count), a flag an editor answered, and preferences."""
     for number in range(interviews):
         start = T0 + timedelta(days=number)
         session = start_interview(user, questions, now=start)
@@ -68,6 +76,14 @@ def give_history(user: User, questions: list[Question], *, interviews: int = 1) 
     flag.resolve(by=None, now=at(60))
     flag.reply = "Reworded, thanks."
     flag.save()
+    Preferences.objects.get_or_create(
+        user=user,
+        defaults={
+            "time_zone": "Europe/Paris",
+            "interview_date": date(2025, 4, 1),
+            "new_per_day": 7,
+        },
+    )
 
 
 @pytest.fixture
@@ -95,6 +111,7 @@ def owned_rows(user: User) -> dict[str, int]:
         "cards": Card.objects.filter(user=user).count(),
         "reviews": ReviewLog.objects.filter(card__user=user).count(),
         "flags": AnswerFlag.objects.filter(user=user).count(),
+        "preferences": Preferences.objects.filter(user=user).count(),
     }
 
 
@@ -189,6 +206,11 @@ class TestDownload:
         assert data["format"] == "interview-prep-account-data"
         assert data["account"]["username"] == "owner"
         assert data["account"]["email"] == "owner@example.com"
+        assert data["preferences"] == {
+            "time_zone": "Europe/Paris",
+            "interview_date": "2025-04-01",
+            "new_per_day": 7,
+        }
         (interview,) = data["interviews"]
         assert interview["mode"] == "timed"
         assert interview["categories"] == ["Fundamentals"]
@@ -217,6 +239,7 @@ class TestDownload:
         data = download(owner_client)
 
         assert (data["interviews"], data["cards"], data["flags"]) == ([], [], [])
+        assert data["preferences"] is None
 
     def test_its_queries_do_not_grow_with_the_data(
         self,
