@@ -299,7 +299,7 @@ SEARCH_WORD_MAX_LENGTH = 60
 class SearchTerm(models.Model):
     """A stemmed term of a search document, with how often it occurs there: the inverted index.
 
-    `word` is the term's first spelling in the document (case-folded), the vocabulary that
+    `word` is the term's commonest spelling in the document (case-folded), the vocabulary that
     "Did you mean …?" draws on.
     """
 

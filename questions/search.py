@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -114,16 +115,17 @@ def documents_of(question: Any) -> list[tuple[str, str, str]]:
 
 
 def _term_counts(text: str) -> dict[str, tuple[str, int]]:
-    """stem → (its first spelling, case-folded; how often the stem occurs) in a text."""
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
+    """stem → (its commonest spelling in the text, case-folded; how often the stem occurs)."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for word in WORD.findall(text):
         stem = search_term(word)
-        if stem is None:
-            continue
-        counts[stem] += 1
-        spelling.setdefault(stem, normalise(word))
-    return {stem: (spelling[stem], count) for stem, count in counts.items()}
+        if stem is not None:
+            spellings[stem][normalise(word)] += 1
+    return {
+        # The commonest spelling; a tie goes to the shortest, then the first in the alphabet.
+        stem: (min(counts, key=lambda w: (-counts[w], len(w), w)), counts.total())
+        for stem, counts in spellings.items()
+    }
 
 
 def write_index(
@@ -348,7 +350,7 @@ def search(query: str, *, within: QuerySet[Question]) -> Results:
         questions_with[stem].add(question_id)
     matched = {pk: c for pk, c in candidates.items() if len(c.terms) == len(wanted)}
     if not matched:
-        return Results(suggestion=_suggestion(words))
+        return Results(suggestion=_suggestion(words, set(questions_with), within))
     idf = {
         stem: math.log(1 + len(candidates) / len(question_ids))
         for stem, question_ids in questions_with.items()
@@ -444,8 +446,9 @@ def snippet(text: str, wanted: set[str]) -> SafeString:
 # Did you mean …? ---------------------------------------------------------------------------
 
 
-def _bigrams(word: str) -> Counter[str]:
-    return Counter(word[index : index + 2] for index in range(len(word) - 1))
+@lru_cache(maxsize=50_000)
+def _bigrams(word: str) -> frozenset[str]:
+    return frozenset(word[index : index + 2] for index in range(len(word) - 1))
 
 
 def _max_distance(word: str) -> int:
@@ -473,47 +476,43 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def _suggestion(words: list[tuple[str, str | None]]) -> str:
-    """The query with each word the bank does not have replaced by its closest word, or "" when
-    every word is known (the words are there, just never together) or nothing is close."""
-    unknown = {normalise(word) for word, stem in words if stem}
+def _suggestion(
+    words: list[tuple[str, str | None]], known: set[str], within: QuerySet[Question]
+) -> str:
+    """The query with each word that no question of `within` has (`known` are the stems found)
+    replaced by the closest word they do have; "" when every word is there (just never
+    together) or nothing is close."""
+    unknown = {normalise(word) for word, stem in words if stem and stem not in known}
     if not unknown:
         return ""
     lengths = Q()
     for word in unknown:
         spread = _max_distance(word)
         lengths |= Q(length__range=(len(word) - spread, len(word) + spread))
-    stems = [stem for _, stem in words if stem]
     vocabulary = (
-        SearchTerm.objects.filter(document__question__is_active=True)
+        SearchTerm.objects.filter(document__question__in=within.order_by().values("pk"))
         .annotate(length=Length("word"))
-        .filter(lengths | Q(stem__in=stems))
-        .values_list("word", "stem")
+        .filter(lengths)
+        .values_list("word")
         .annotate(uses=Count("pk"))
     )
-    known_stems = set()
-    by_word: dict[str, int] = {}
-    for word, stem, uses in vocabulary:
-        known_stems.add(stem)
-        by_word[word] = by_word.get(word, 0) + uses
+    by_word = dict(vocabulary)
     replaced = []
-    changed = False
     for typed, stem in words:
-        closest = None if stem is None or stem in known_stems else _closest(typed, by_word)
+        closest = None if stem is None or stem in known else _closest(typed, by_word)
         replaced.append(closest or typed)
-        changed |= closest is not None
-    return " ".join(replaced) if changed else ""
+    return " ".join(replaced) if replaced != [typed for typed, _ in words] else ""
 
 
 def _closest(typed: str, vocabulary: dict[str, int]) -> str | None:
     word = normalise(typed)
     limit = _max_distance(word)
     grams = _bigrams(word)
-    # Each edit spoils at most two bigrams: a word sharing fewer cannot be within the limit.
-    enough = max(len(word) - 1, 0) - 2 * limit
+    # One edit loses at most two of a word's bigrams: a word sharing fewer is too far.
+    enough = len(grams) - 2 * limit
     scored = []
     for candidate, uses in vocabulary.items():
-        if sum((grams & _bigrams(candidate)).values()) < enough:
+        if len(grams & _bigrams(candidate)) < enough:
             continue
         distance = edit_distance(word, candidate, limit)
         if distance <= limit:

@@ -172,12 +172,12 @@ def test_known_words_never_together_get_no_suggestion(client: Client, bank: Pars
 def test_the_suggestion_keeps_the_known_words_and_the_category(
     client: Client, bank: ParsedBank
 ) -> None:
-    html = results_of(client, "halucination detection", category="advanced-topics")
+    html = results_of(client, "halucination detection", category="ethics-and-safety")
 
     (suggestion,) = find_all(html, "p", cls="suggestion")
     assert suggestion.words == "Did you mean hallucination detection?"
     link = find_all(suggestion, "a")[0].attrs["href"]
-    assert link == f"{LIST_URL}?q=hallucination%20detection&category=advanced-topics"
+    assert link == f"{LIST_URL}?q=hallucination%20detection&category=ethics-and-safety"
 
 
 def test_nothing_close_suggests_nothing(bank: ParsedBank) -> None:
