@@ -3,7 +3,8 @@ names (SQLite by default). A measurement, not a test: figures in docs/performanc
 
     DATABASE_URL=sqlite:////tmp/search-timing.sqlite3 .venv/bin/python bench/search_timing.py
     createdb -h 127.0.0.1 -U postgres search_timing
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/search_timing .venv/bin/python bench/search_timing.py
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/search_timing
+    .venv/bin/python bench/search_timing.py
 
 It migrates that database and imports the bundled bank (both idempotent), then times each query
 `--rounds` times after one warm-up: `questions.search.search` alone (the index query, ranking,

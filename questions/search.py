@@ -245,9 +245,10 @@ def _on_key_point_changed(sender: type[KeyPoint], instance: KeyPoint, **kwargs: 
         return
     if instance.question_id is not None:
         question_changed(instance.question_id)
-        return
-    owner = Scenario.objects.filter(pk=instance.scenario_id).values_list("question_id")
-    question_changed(next(iter(owner.first() or ()), None))
+    elif instance.scenario_id is not None:
+        # Gone already when its scenario's deletion cascaded here: that deletion reindexes.
+        owner = Scenario.objects.filter(pk=instance.scenario_id).values_list("question_id")
+        question_changed(next(iter(owner.first() or ()), None))
 
 
 def connect_signals() -> None:

@@ -31,7 +31,9 @@ def hits(html: str) -> list[Node]:
 
 
 def numbers_found(query: str) -> list[int]:
-    return [hit.question.number for hit in search.search(query, within=Question.objects.active()).hits]
+    return [
+        hit.question.number for hit in search.search(query, within=Question.objects.active()).hits
+    ]
 
 
 # The five searches of issue 14 -------------------------------------------------------------
@@ -90,6 +92,7 @@ def test_every_result_shows_why_it_matched(client: Client, bank: ParsedBank) -> 
 
 
 # Same results everywhere: these lists hold on SQLite and on PostgreSQL ---------------------
+
 
 @pytest.mark.parametrize(
     ("query", "expected"),
