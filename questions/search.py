@@ -24,8 +24,10 @@ The rules:
   over each matching text of `weight(kind) × (1 + ln count) × idf(term)`, where titles and key
   points weigh more than answers and `idf = ln(1 + matched questions / questions with the term)`
   makes a rarer term count more; then the question's number.
-- **Snippet**: the text that matched best (not the title, which is shown anyway), cut to a window
-  of words around the terms, HTML-escaped, each matching word in `<mark>`.
+- **Snippet**: the text holding the most of the terms (not the title, which is shown anyway; an
+  answer before key points, which mostly repeat it), cut to a window of words around them,
+  HTML-escaped, each matching word in `<mark>`. A question found by its title alone shows the
+  start of its answer.
 - **Did you mean …?**: with no result, each query word that is nowhere in the bank is replaced by
   the bank's closest word (Levenshtein distance 1, or 2 for words of six letters or more; ties go
   to the word more texts use).
@@ -74,6 +76,14 @@ WEIGHTS = {
     Kind.SCENARIO_KEY_POINTS: 2.0,
     Kind.SCENARIO_ANSWER: 1.5,
 }
+# Where a snippet comes from when several texts hold the same terms.
+SNIPPET_PREFERENCE = [
+    Kind.ANSWER,
+    Kind.SCENARIO_ANSWER,
+    Kind.SCENARIO_PROMPT,
+    Kind.KEY_POINTS,
+    Kind.SCENARIO_KEY_POINTS,
+]
 # A query of more terms than this is cut: every term must match, so more would find nothing.
 MAX_QUERY_TERMS = 12
 SNIPPET_WORDS = 28
@@ -306,17 +316,17 @@ class _Candidate:
     texts: dict[tuple[str, str], tuple[int, float, int]] = field(default_factory=dict)
 
     def best_text(self) -> int | None:
-        """The document to cut the snippet from: most distinct terms, then score; ties by kind
-        and label, never by id (ids differ between databases)."""
+        """The document to cut the snippet from: the most distinct terms, then the answer
+        before the key points (mostly its own sentences, derived from it), then the score; never
+        by id, which differs between databases."""
         if not self.texts:
             return None
-        kind_order = list(WEIGHTS)
         (_, _), (_, _, document_id) = min(
             self.texts.items(),
             key=lambda item: (
                 -item[1][0],
+                SNIPPET_PREFERENCE.index(Kind(item[0][0])),
                 -item[1][1],
-                kind_order.index(Kind(item[0][0])),
                 item[0][1],
             ),
         )
