@@ -91,10 +91,11 @@ SNIPPET_WORDS = 28
 SNIPPET_LEAD = 6
 
 
+@lru_cache(maxsize=50_000)
 def search_term(word: str) -> str | None:
     """The stem a word is searched by, or None for a function word, a lone letter or a word too
-    long to be one."""
-    if len(word) > SEARCH_WORD_MAX_LENGTH:
+    long to be one (measured case-folded: "ß" folds to "ss", a ligature to its letters)."""
+    if len(word) > SEARCH_WORD_MAX_LENGTH or len(normalise(word)) > SEARCH_WORD_MAX_LENGTH:
         return None
     return term(word, ignoring=FUNCTION_WORDS)
 

@@ -283,3 +283,11 @@ def test_the_rebuild_command_gives_back_the_same_index(bank: ParsedBank) -> None
 
     after = sorted(SearchTerm.objects.values_list("document__question_id", "stem", "count"))
     assert after == before
+
+
+def test_a_word_too_long_to_be_one_is_left_out(db: None) -> None:
+    # 40 "ß" fold to 80 letters: past the index's column, on PostgreSQL an error if stored.
+    make_question(7, answer=f"Normal words and {'ß' * 40} and ﬁne.")
+
+    assert numbers_found("normal") == [7]
+    assert SearchTerm.objects.filter(word__startswith="ss").count() == 0
