@@ -7,3 +7,8 @@ class QuestionsConfig(AppConfig):
     name = "questions"
     verbose_name = "Question bank"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from questions import search  # models are ready only now
+
+        search.connect_signals()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from simple_history.utils import bulk_create_with_history
 
+from questions import search
 from questions.bank import DEFAULT_TITLE, ParsedBank, ParsedQuestion, ParsedScenario
 from questions.keypoints import derive_key_points
 from questions.models import Category, KeyPoint, Question, Scenario, category_slug
@@ -126,7 +127,8 @@ def import_bank(
     """
     report = ImportReport()
     reason = f"{IMPORT_REASON} {source}"
-    with transaction.atomic():
+    # The index is written once per changed question, at the end, and rolls back with the rest.
+    with transaction.atomic(), search.batched():
         categories = _sync_categories(bank, report, reason)
         existing = _questions_with_last_imported_answer()
         key_points = _KeyPointSync(reason, overwrite_edited, report)
@@ -206,6 +208,11 @@ class _KeyPointSync:
         """The new points in one batch (each with its history row): the first import has ~800."""
         if self.pending:
             bulk_create_with_history(self.pending, KeyPoint)
+        # A bulk insert sends no post_save: tell the search index itself.
+        for point in self.pending:
+            search.question_changed(
+                point.question_id if point.scenario is None else point.scenario.question_id
+            )
 
 
 def _owner_key(owner: Question | Scenario) -> tuple[str, int]:

@@ -35,9 +35,8 @@ import pysbd
 import snowballstemmer
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from markdown_it.token import Token
 
-from questions.markdown import parse_markdown
+from questions.markdown import inline_text, parse_markdown
 from questions.models import KEY_POINT_MAX_LENGTH
 
 MAX_DERIVED_POINTS = 6
@@ -45,9 +44,8 @@ MAX_SENTENCES_OF_ONE_PARAGRAPH = 5
 # A long point counts as mentioned with this many of its terms, whatever its length.
 TERMS_ENOUGH_FOR_A_LONG_POINT = 3
 
-# Function words, and words nearly every answer of this bank uses ("model", "use"): matching on
-# them would mark every point as mentioned.
-STOP_WORDS = frozenset(
+# Function words: they carry no topic, for matching notes or for search.
+FUNCTION_WORDS = frozenset(
     """
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each etc few for from
@@ -57,11 +55,14 @@ STOP_WORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
     eg ie vs via
-    model models use used uses using
     """.split()  # noqa: SIM905 - a word list reads better than 150 quoted strings
 )
+# Words nearly every answer of this bank uses: matching notes on them would mark every point as
+# mentioned. Search keeps them ("model merging" should want "model").
+STOP_WORDS = FUNCTION_WORDS | {"model", "models", "use", "used", "uses", "using"}
 
-_WORD = re.compile(r"\w+")
+# A word: letters and digits, so "fine-tuning" is two words and "aveRAGing" never holds "RAG".
+WORD = re.compile(r"\w+")
 
 
 # Derivation --------------------------------------------------------------------------------
@@ -74,17 +75,6 @@ def _segmenter() -> pysbd.Segmenter:
 
 def sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in _segmenter().segment(text) if sentence.strip()]
-
-
-def _plain(inline: Token) -> str:
-    """The text of an inline token without its Markdown marks (emphasis, code, links)."""
-    pieces = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
-            pieces.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            pieces.append(" ")
-    return " ".join("".join(pieces).split())
 
 
 def _shorten(text: str) -> str:
@@ -110,7 +100,7 @@ def _paragraphs_and_list_items(answer: str) -> tuple[list[str], list[str]]:
         elif token.type == "list_item_open":
             in_item_paragraph = False
         elif token.type == "inline":
-            text = _plain(token)
+            text = inline_text(token)
             if not text:
                 continue
             if depth == 0:
@@ -150,17 +140,21 @@ def normalise(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
-def _term(word: str) -> str | None:
-    """The stem a word is matched by, or None for a stop word or a lone letter."""
+@lru_cache(maxsize=50_000)
+def term(word: str, *, ignoring: frozenset[str] = STOP_WORDS) -> str | None:
+    """The stem a word is matched by, or None for a lone letter or a word in `ignoring`.
+
+    The one home of "a word's term", for the notes' key points and for search alike.
+    """
     word = normalise(word)
-    if len(word) < 2 or word in STOP_WORDS:
+    if len(word) < 2 or word in ignoring:
         return None
     return _stemmer().stemWord(word)
 
 
 def terms(text: str) -> set[str]:
     """The stemmed terms of a text, without stop words."""
-    return {term for word in _WORD.findall(text) if (term := _term(word))}
+    return {found for word in WORD.findall(text) if (found := term(word))}
 
 
 def terms_needed(point_terms: int) -> int:
@@ -195,9 +189,9 @@ def highlight(notes: str, matched: Iterable[str]) -> SafeString:
     wanted = set(matched)
     pieces: list[str] = []
     position = 0
-    for word in _WORD.finditer(notes):
+    for word in WORD.finditer(notes):
         pieces.append(escape(notes[position : word.start()]))
-        if _term(word.group()) in wanted:
+        if term(word.group()) in wanted:
             pieces.append(f"<mark>{escape(word.group())}</mark>")
         else:
             pieces.append(escape(word.group()))

@@ -58,6 +58,29 @@ def parse_markdown(text: str) -> list[Token]:
     return _parser().parse(_end_lists_before_plain_lines(text))
 
 
+def inline_text(inline: Token) -> str:
+    """The text of an inline token without its Markdown marks (emphasis, code, links)."""
+    pieces = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            pieces.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            pieces.append(" ")
+    return " ".join("".join(pieces).split())
+
+
+def plain_text(text: str) -> str:
+    """The words of a Markdown text without its marks, one line per paragraph, item or code
+    block: what a reader sees, for search and its snippets."""
+    lines = []
+    for token in parse_markdown(text):
+        if token.type == "inline":
+            lines.append(inline_text(token))
+        elif token.type in ("fence", "code_block"):
+            lines.append(" ".join(token.content.split()))
+    return "\n".join(line for line in lines if line)
+
+
 def sanitise(html: str) -> SafeString:
     """Only the allowed tags, attributes and URL schemes of `html`, links made `nofollow`.
 

@@ -261,3 +261,61 @@ class AnswerFlag(models.Model):
         AnswerFlag.objects.filter(pk=self.pk, reply_dismissed_at__isnull=True).update(
             reply_dismissed_at=now
         )
+
+
+class SearchDocument(models.Model):
+    """One searchable text of a question, as plain text: its title, its answer, its key points,
+    or a follow-up's prompt, answer or key points.
+
+    Derived data, never edited: `questions.search` rebuilds a question's documents and terms
+    whenever the question, a scenario or a key point of it is saved or deleted.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE = "title", "Title"
+        ANSWER = "answer", "Answer"
+        KEY_POINTS = "key_points", "Key points"
+        SCENARIO_PROMPT = "scenario_prompt", "Scenario"
+        SCENARIO_ANSWER = "scenario_answer", "Scenario answer"
+        SCENARIO_KEY_POINTS = "scenario_key_points", "Scenario key points"
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="search_documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    label = models.CharField(max_length=20, blank=True)  # the scenario's, e.g. "3.1"
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["question", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label}".strip()
+
+
+SEARCH_WORD_MAX_LENGTH = 60
+
+
+class SearchTerm(models.Model):
+    """A stemmed term of a search document, with how often it occurs there: the inverted index.
+
+    `word` is the term's commonest spelling in the document (case-folded), the vocabulary that
+    "Did you mean …?" draws on.
+    """
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="terms")
+    stem = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH)
+    word = models.CharField(max_length=SEARCH_WORD_MAX_LENGTH)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "stem"], name="unique_search_term")
+        ]
+        indexes = [
+            models.Index(fields=["stem"], name="search_term_stem"),
+            models.Index(fields=["word"], name="search_term_word"),
+        ]
+
+    def __str__(self) -> str:
+        return self.stem

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from interview_prep.http import (
     HtmxHttpRequest,
     is_own_url,
 )
-from questions import flags
+from questions import flags, search
 from questions.forms import FlagForm
 from questions.models import ActiveCount, AnswerFlag, Category, Question, Scenario
 from questions.templatetags.flags import flag_region_context
@@ -26,19 +26,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 MAX_QUERY_LENGTH = 200
-
-
-def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Question]:
-    """Every word must appear in the title or the answer; title matches rank first."""
-    words = query.split()
-    if not words:
-        return queryset
-    title_hits = []
-    for word in words:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(answer__icontains=word))
-        title_hits.append(Case(When(title__icontains=word, then=Value(1)), default=Value(0)))
-    rank = sum(title_hits[1:], title_hits[0])
-    return queryset.annotate(title_rank=rank).order_by("-title_rank", "number")
 
 
 @require_GET
@@ -59,14 +46,15 @@ def question_list(request: HtmxHttpRequest) -> HttpResponse:
     questions: QuerySet[Question] = Question.objects.active().select_related("category")
     if selected is not None:
         questions = questions.filter(category=selected)
-    if query:
-        questions = search_questions(questions, query)
+    # Search or browse: the hits of the search, or every question in the selection.
+    results = search.search(query, within=questions) if query else None
 
     context = {
         "categories": categories,
         "selected": selected,
         "query": query,
-        "questions": list(questions),
+        "results": results,
+        "questions": [] if results is not None else list(questions),
         "total": sum(category.active_count for category in categories),
     }
     template_name = "questions/question_list.html"

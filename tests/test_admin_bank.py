@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test.client import Client
 from pytest_django import DjangoAssertNumQueries
 
+from questions import search
 from questions.bank import ParsedBank
 from questions.importing import import_bank
 from questions.models import AnswerFlag, Category, Question, Scenario
@@ -345,6 +346,27 @@ def test_reverting_restores_the_old_text_and_records_it(
     ]
     assert types_and_users == [("~", editor), ("~", editor), ("+", None)]
     assert question.history.latest().answer == original
+
+
+def test_the_search_follows_an_edit_and_its_revert(
+    client: Client, bank: ParsedBank, editor: User
+) -> None:
+    question = Question.objects.get(number=121)
+    imported = question.history.get()
+
+    def found(query: str) -> list[int]:
+        within = Question.objects.active()
+        return [hit.question.number for hit in search.search(query, within=within).hits]
+
+    edit_answer(client, question, "Retrieval, explained with sourdough.")
+    assert found("sourdough") == [121]
+
+    revert_url = f"{history_url(question)}{imported.history_id}/"
+    form = parse(client.get(revert_url).content).find("form", id_="historicalquestion_form")
+    assert client.post(revert_url, form_data(form)).status_code == 302
+
+    assert found("sourdough") == []
+    assert found("RAG")[0] == 121
 
 
 def test_retire_sets_inactive_and_records_history(

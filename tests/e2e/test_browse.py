@@ -24,14 +24,17 @@ def test_it_finds_a_question_by_live_search_and_reveals_its_answer(
     expect(page.locator("section.category")).to_have_count(13)
     screenshot(page, "1-bank")
 
-    search = page.get_by_label("Search titles and answers")
+    search = page.get_by_label("Search questions, answers and follow-ups")
     search.fill("LoRA")
 
     results = page.locator("#results")
-    expect(results.locator(".results-heading")).to_have_text("4 results for “LoRA”")
+    expect(results.locator(".results-heading")).to_have_text("5 results for “LoRA”")
     expect(results.get_by_role("list").get_by_role("link")).to_have_text(
-        [re.compile(rf"^{number}\. ") for number in (33, 190, 34, 101)]
+        [re.compile(rf"^{number}\. ") for number in (33, 190, 34, 8, 21)]
     )
+    # Each result says where the word was found, the word marked.
+    expect(results.locator(".snippet").nth(3)).to_contain_text("Scenario answer 8.1:")
+    expect(results.locator(".snippet").nth(3).locator("mark").first).to_have_text("LoRA")
     # HTMX swapped the results in place: no page load took the focus away from the box,
     # and the address bar holds the search so it can be shared or reloaded.
     expect(search).to_be_focused()

@@ -141,7 +141,7 @@ def test_every_page_type_runs_under_the_strict_policy(
     watch.visit("/", "home (anonymous)")
     watch.visit("/accounts/signup/", "sign-up")
     watch.visit("/questions/", "question list")
-    page.get_by_label("Search titles and answers").fill("attention")
+    page.get_by_label("Search questions, answers and follow-ups").fill("attention")
     expect(page.locator(".results-heading")).to_have_text(re.compile(r"results for “attention”"))
     watch.check("question list, live search (HTMX)")
     watch.visit("/questions/1/", "question detail")

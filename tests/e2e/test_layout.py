@@ -51,6 +51,11 @@ def test_it_fits_the_screen(
     assert page_width(page) <= width
     screenshot(page, "search")
 
+    page.goto("/questions/?q=hallucinaton")
+    expect(page.locator(".suggestion")).to_have_text("Did you mean hallucination?")
+    assert page_width(page) <= width
+    screenshot(page, "search-suggestion")
+
     page.goto("/questions/?q=sourdough&category=advanced-topics")
     expect(page.locator(".empty")).to_be_visible()
     assert page_width(page) <= width
@@ -88,7 +93,7 @@ def test_it_shows_where_the_keyboard_focus_is(
     expect(skip_link).to_be_focused()
     expect(skip_link).to_be_in_viewport()
 
-    search = page.get_by_label("Search titles and answers")
+    search = page.get_by_label("Search questions, answers and follow-ups")
     for _ in range(10):
         if search.evaluate("element => element === document.activeElement"):
             break
