@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
 from interview_prep.http import (
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 MAX_QUERY_LENGTH = 200
+# The memory filters a signed-in candidate may narrow the list by (`?memory=`).
+MEMORY_FILTERS = {"due": "Due for review", "unseen": "Never seen"}
 
 
 def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Question]:
@@ -39,6 +43,25 @@ def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Quest
         title_hits.append(Case(When(title__icontains=word, then=Value(1)), default=Value(0)))
     rank = sum(title_hits[1:], title_hits[0])
     return queryset.annotate(title_rank=rank).order_by("-title_rank", "number")
+
+
+def memory_filtered(
+    request: HttpRequest, questions: QuerySet[Question]
+) -> tuple[QuerySet[Question], str]:
+    """`questions` narrowed by `?memory=` (a MEMORY_FILTERS name) for a signed-in user, and the
+    name applied; "" when none is, an unknown or signed-out one being reported. The rule is the
+    memory model's (settings.QUESTIONS_MEMORY_FILTER), inside the list's own query."""
+    name = request.GET.get("memory", "")
+    if not name:
+        return questions, ""
+    if name not in MEMORY_FILTERS:
+        messages.warning(request, "There is no such filter; showing every question.")
+        return questions, ""
+    if not request.user.is_authenticated:
+        messages.info(request, "Log in to see which questions are due or never seen.")
+        return questions, ""
+    condition = import_string(settings.QUESTIONS_MEMORY_FILTER)(request.user, name, timezone.now())
+    return questions.filter(condition), name
 
 
 @require_GET
@@ -59,6 +82,7 @@ def question_list(request: HtmxHttpRequest) -> HttpResponse:
     questions: QuerySet[Question] = Question.objects.active().select_related("category")
     if selected is not None:
         questions = questions.filter(category=selected)
+    questions, memory = memory_filtered(request, questions)
     if query:
         questions = search_questions(questions, query)
 
@@ -66,6 +90,8 @@ def question_list(request: HtmxHttpRequest) -> HttpResponse:
         "categories": categories,
         "selected": selected,
         "query": query,
+        "memory": memory,
+        "memory_filters": MEMORY_FILTERS,
         "questions": list(questions),
         "total": sum(category.active_count for category in categories),
     }
