@@ -152,5 +152,8 @@ def test_the_queries_do_not_grow_with_cards_and_reviews(
     assert Card.objects.filter(user=owner).count() > 150
 
     assert count_queries(owner_client, url, django_assert_max_num_queries, small) == small
-    cards = Card.objects.filter(user=owner).count()  # all due by now
-    assert len(numbers(owner_client.get(url))) == (cards if memory == "due" else 200 - cards)
+    cards = Card.objects.filter(user=owner)  # questions only: bulk_reviews makes no follow-up card
+    due = cards.filter(due__lte=T0 + 300 * DAY).count()
+    assert 0 < due < cards.count()
+    listed = numbers(owner_client.get(url))
+    assert len(listed) == (due if memory == "due" else 200 - cards.count())
