@@ -79,7 +79,7 @@ def rows(page: Node) -> dict[str, dict[str, str]]:
             continue
         name = heads[0].text.split("Not practised yet")[0].strip()
         cells = {cell.attrs.get("data-label") or "": cell.words for cell in row.find_all("td")}
-        cells["badge"] = " ".join(badge.words for badge in heads[0].find_all(cls="badge"))
+        cells["note"] = " ".join(note.words for note in heads[0].find_all(cls="row-note"))
         found[name] = {key: value for key, value in cells.items() if key}
     return found
 
@@ -138,12 +138,12 @@ class TestReadiness:
         assert list(table) == ["Prompting", "Agents", "Overall"]
         assert table["Prompting"]["Seen"] == "2 / 3"
         assert table["Prompting"]["Recall today"] == f"{expected}%"
-        assert table["Prompting"]["badge"] == ""
+        assert table["Prompting"]["note"] == ""
         assert table["Agents"] == {
             "Seen": "0 / 2",
             "Recall today": "0%",
             "Due now": "0",
-            "badge": "Not practised yet",
+            "note": "Not practised yet",
         }
         assert table["Overall"]["Seen"] == "2 / 5"
 
@@ -200,7 +200,7 @@ class TestReadiness:
             "Seen": "0 / 3",
             "Recall today": "0%",
             "Due now": "0",
-            "badge": "Not practised yet",
+            "note": "Not practised yet",
         }
         assert sum(day.due for day in days) == 0
 
