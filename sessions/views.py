@@ -673,6 +673,8 @@ def practise_category(request: AuthenticatedHttpRequest) -> HttpResponse:
 def plan_form(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set, change or clear the interview date; new questions a day; the time zone."""
     preferences = plan.preferences_for(request.user)
+    # Read before validating: the form writes what was typed onto the instance.
+    saved_date = preferences.interview_date
     data, clearing = None, False
     if request.method == "POST":
         data = request.POST.copy()
@@ -690,7 +692,8 @@ def plan_form(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         return redirect("readiness")
     status = 400 if form.errors else 200
-    return render(request, "sessions/plan_form.html", {"form": form}, status=status)
+    context = {"form": form, "saved_date": saved_date}
+    return render(request, "sessions/plan_form.html", context, status=status)
 
 
 @login_required

@@ -187,6 +187,11 @@ class TestRefusals:
         assert (data["interview_date"], data["new_per_day"]) == (["2025-03-20"], ["9"])
         assert not Preferences.objects.exists()
 
+    def test_a_refusal_offers_to_clear_only_a_saved_date(self, owner_client: Client) -> None:
+        response = post(owner_client, time_zone="Mars/Olympus_Mons")  # a valid date typed
+
+        assert not form_of(response).find_all("button", name="clear_date")
+
     def test_a_malformed_date_is_refused(self, owner_client: Client) -> None:
         response = post(owner_client, interview_date="20/03/2025")
 
