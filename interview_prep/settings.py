@@ -313,6 +313,9 @@ INTERVIEW_MAX_SECONDS_PER_ITEM = 900
 INTERVIEW_MAX_QUESTIONS = 30
 # The memory model (sessions.memory): the recall FSRS schedules each review for.
 FSRS_DESIRED_RETENTION = 0.9
+# The bank list's "due" and "never seen" filters are the memory model's rule; the bank app reads
+# it from here, as it never imports the interviews app.
+QUESTIONS_MEMORY_FILTER = "sessions.memory.bank_filter"
 
 LOGGING = {
     "version": 1,

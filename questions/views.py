@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 
 from interview_prep.http import (
@@ -26,6 +28,27 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 MAX_QUERY_LENGTH = 200
+# The memory filters a signed-in candidate may narrow the list by (`?memory=`).
+MEMORY_FILTERS = {"due": "Due for review", "unseen": "Never seen"}
+
+
+def memory_filtered(
+    request: HttpRequest, questions: QuerySet[Question]
+) -> tuple[QuerySet[Question], str]:
+    """`questions` narrowed by `?memory=` (a MEMORY_FILTERS name) for a signed-in user, and the
+    name applied; "" when none is, an unknown or signed-out one being reported. The rule is the
+    memory model's (settings.QUESTIONS_MEMORY_FILTER), inside the list's own query."""
+    name = request.GET.get("memory", "")
+    if not name:
+        return questions, ""
+    if name not in MEMORY_FILTERS:
+        messages.warning(request, "There is no such filter; showing every question.")
+        return questions, ""
+    if not request.user.is_authenticated:
+        messages.info(request, "Log in to see which questions are due or never seen.")
+        return questions, ""
+    condition = import_string(settings.QUESTIONS_MEMORY_FILTER)(request.user, name, timezone.now())
+    return questions.filter(condition), name
 
 
 @require_GET
@@ -46,6 +69,7 @@ def question_list(request: HtmxHttpRequest) -> HttpResponse:
     questions: QuerySet[Question] = Question.objects.active().select_related("category")
     if selected is not None:
         questions = questions.filter(category=selected)
+    questions, memory = memory_filtered(request, questions)
     # Search or browse: the hits of the search, or every question in the selection.
     results = search.search(query, within=questions) if query else None
 
@@ -55,6 +79,8 @@ def question_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "results": results,
         "questions": [] if results is not None else list(questions),
+        "memory": memory,
+        "memory_filters": MEMORY_FILTERS,
         "total": sum(category.active_count for category in categories),
     }
     template_name = "questions/question_list.html"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sessions.plan import ForecastDay
 from sessions.progress import ScorePoint
 
 WIDTH = 640
@@ -68,4 +70,76 @@ def score_chart(series: list[ScorePoint]) -> ScoreChart | None:
         grid=grid,
         left=PAD_LEFT,
         right=WIDTH - PAD_RIGHT,
+    )
+
+
+# The forecast's bars fill this share of their slot; the rest is the gap between two bars.
+BAR_SHARE = 0.6
+# Grid steps the forecast's count axis may use: the smallest that fits four steps is chosen.
+COUNT_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    day: ForecastDay
+
+    @property
+    def centre(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    grid: list[GridLine]
+    left: int
+    right: int
+    baseline: float
+
+
+def _count_step(most: int) -> int:
+    return next((step for step in COUNT_STEPS if step * 4 >= most), -(-most // 4))
+
+
+def forecast_chart(days: Sequence[ForecastDay]) -> BarChart | None:
+    """One bar per day, left to right, heights on a count axis of four round steps; None when
+    nothing falls due on any of the days."""
+    most = max((day.due for day in days), default=0)
+    if most == 0:
+        return None
+    step = _count_step(most)
+    top = step * 4
+    plot_width = WIDTH - PAD_LEFT - PAD_RIGHT
+    plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM
+    baseline = PAD_TOP + plot_height
+    slot = plot_width / len(days)
+    bar_width = slot * BAR_SHARE
+    bars = [
+        Bar(
+            x=PAD_LEFT + index * slot + (slot - bar_width) / 2,
+            y=baseline - plot_height * day.due / top,
+            width=bar_width,
+            height=plot_height * day.due / top,
+            day=day,
+        )
+        for index, day in enumerate(days)
+    ]
+    grid = [
+        GridLine(y=baseline - plot_height * count / top, label=str(count))
+        for count in range(0, top + 1, step)
+    ]
+    return BarChart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        grid=grid,
+        left=PAD_LEFT,
+        right=WIDTH - PAD_RIGHT,
+        baseline=baseline,
     )

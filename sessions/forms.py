@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
@@ -10,7 +13,8 @@ from django.http import QueryDict
 
 from questions.forms import MultilineTextField
 from questions.models import ActiveCount, Category, Question
-from sessions.models import InterviewSession
+from sessions.models import NEW_PER_DAY_MAX, InterviewSession, Preferences
+from sessions.plan import local_today
 from sessions.scoring import Grade
 from sessions.services import MAX_NOTES_LENGTH
 
@@ -176,3 +180,65 @@ class HistoryFilterForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[("", "All modes"), *InterviewSession.Mode.choices], required=False
     )
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone this machine knows, as (value, label), sorted; "localtime" names the
+    server's own zone, not a place, and is left out."""
+    zones = sorted(available_timezones() - {"localtime"})
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class PlanForm(forms.ModelForm):
+    """The candidate's plan: the interview date (optional), new questions a day, time zone."""
+
+    interview_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Leave it empty if you have no date yet.",
+        error_messages={"invalid": "Enter the date as year-month-day, e.g. 2025-03-20."},
+    )
+    new_per_day = forms.IntegerField(
+        label="New questions a day",
+        min_value=0,
+        max_value=NEW_PER_DAY_MAX,
+        help_text=f"0–{NEW_PER_DAY_MAX}: the most never-seen questions a day's plan adds.",
+        error_messages={
+            "required": f"Choose how many new questions a day, 0–{NEW_PER_DAY_MAX}.",
+            "invalid": f"New questions a day is a whole number, 0–{NEW_PER_DAY_MAX}.",
+            "min_value": f"Choose between 0 and {NEW_PER_DAY_MAX} new questions a day.",
+            "max_value": f"Choose between 0 and {NEW_PER_DAY_MAX} new questions a day.",
+        },
+    )
+    time_zone = forms.ChoiceField(
+        help_text="Your day starts at midnight here: it decides what is due today.",
+        error_messages={
+            "required": "Choose your time zone.",
+            "invalid_choice": "“%(value)s” is not a time zone we know; choose one from the list.",
+        },
+    )
+
+    class Meta:
+        model = Preferences
+        fields = ("interview_date", "new_per_day", "time_zone")
+
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        interview_date = cleaned.get("interview_date")
+        if interview_date is not None:
+            # The candidate's own today, in the zone just chosen when it is a valid one.
+            zone = cleaned.get("time_zone") or self.instance.time_zone
+            today = local_today(Preferences(time_zone=zone), self.now)
+            if interview_date < today:
+                self.add_error(
+                    "interview_date",
+                    f"{interview_date:%-d %b %Y} has passed: choose today "
+                    f"({today:%-d %b %Y}) or a later day, or clear the date.",
+                )
+        return cleaned

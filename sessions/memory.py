@@ -251,6 +251,17 @@ def due_cards(user: User, now: datetime) -> QuerySet[Card]:
     return schedulable_cards(user).filter(due__lte=now).order_by("due", "pk")
 
 
+def bank_filter(user: User, name: str, now: datetime) -> Q:
+    """The bank list's memory filters (questions.views), as a condition on questions. "due": a
+    card of the question, or of one of its follow-ups, is due by `now`; "unseen": the user has
+    no card of the question itself, so the plan counts it as new."""
+    if name == "due":
+        return Q(pk__in=due_cards(user, now).order_by().values("question"))
+    if name == "unseen":
+        return ~Q(pk__in=Card.objects.filter(user=user, scenario__isnull=True).values("question"))
+    raise ValueError(f"No memory filter is named {name!r}.")
+
+
 def retrievabilities(cards: Iterable[Card], now: datetime) -> dict[int, float]:
     """Each card's predicted recall at `now` (0 to 1), by card id, in one pass over the rows
     with one scheduler: what a page judging all of a user's cards at once needs."""

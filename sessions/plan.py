@@ -8,6 +8,9 @@ divided by the days from today to the day before the interview, rounded up, but 
 the candidate's own `new_per_day`; when that limit is too low to see everything in time, the
 plan says so (`too_close`). Without a date, or once it has passed, a day adds up to
 `new_per_day` new questions.
+
+The forecast counts the reviews falling due on each of the next local days, today first; today's
+count also holds every overdue card, as they are all to be done today.
 """
 
 from __future__ import annotations
@@ -71,6 +74,18 @@ class DailyPlan:
         return self.needed_per_day is not None and self.needed_per_day > self.new_per_day
 
 
+def interview_moment(preferences: Preferences, now: datetime) -> datetime | None:
+    """The instant recall is predicted for "on the interview date": local noon that day (an
+    interview falls in working hours, and FSRS counts whole days since the last review, so the
+    hour barely matters), or `now` on the day itself once noon has passed. None without a date,
+    or once it has passed."""
+    interview_date = preferences.interview_date
+    if interview_date is None or interview_date < local_today(preferences, now):
+        return None
+    noon = datetime.combine(interview_date, time(12), tzinfo=ZoneInfo(preferences.time_zone))
+    return max(noon, now)
+
+
 def needed_per_day(unseen: int, days_left: int | None) -> int | None:
     """New questions a day to see `unseen` of them before an interview `days_left` days away.
     On the day itself there is only today; once it has passed there is no plan (None)."""
@@ -105,3 +120,33 @@ def daily_plan(user: User, now: datetime) -> DailyPlan:
         new_per_day=preferences.new_per_day,
         needed_per_day=needed_per_day(unseen, days_left),
     )
+
+
+FORECAST_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ForecastDay:
+    day: date  # a local day of the candidate's
+    due: int  # cards falling due that day; today's count includes every overdue card
+
+
+def forecast(user: User, now: datetime, *, days: int = FORECAST_DAYS) -> list[ForecastDay]:
+    """The reviews due on each of the candidate's next `days` local days, today first; one
+    query whatever the number of cards (and one for the preferences, unless read already)."""
+    preferences = preferences_for(user)
+    today = local_today(preferences, now)
+    # Cards due before each day ends, counted in one pass; a day's own count is the difference.
+    # Local midnights, so a day is 23 or 25 hours long when the clocks change.
+    ends = [start_of_day(preferences, today + timedelta(days=offset + 1)) for offset in range(days)]
+    by_end = memory.schedulable_cards(user).aggregate(
+        **{f"by_{offset}": Count("pk", filter=Q(due__lt=end)) for offset, end in enumerate(ends)}
+    )
+    cumulative = [by_end[f"by_{offset}"] for offset in range(days)]
+    return [
+        ForecastDay(
+            day=today + timedelta(days=offset),
+            due=total - (cumulative[offset - 1] if offset else 0),
+        )
+        for offset, total in enumerate(cumulative)
+    ]

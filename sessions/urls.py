@@ -29,9 +29,13 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/flag/", views.flag_answer, name="flag"),
 ]
 
-# A candidate's history lives at the root (/history/); the project includes these there.
+# A candidate's history and readiness live at the root (/history/, /readiness/); the project
+# includes these there.
 history_urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/export.csv", views.history_csv, name="history_csv"),
     path("history/cards.csv", views.cards_csv, name="cards_csv"),
+    path("readiness/", views.readiness_page, name="readiness"),
+    path("readiness/plan/", views.plan_form, name="plan"),
+    path("readiness/practise/", views.practise_category, name="practise_category"),
 ]

@@ -21,9 +21,9 @@ from interview_prep.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpR
 from questions import flags
 from questions.bank import lf_line_breaks
 from questions.forms import FlagForm
-from questions.models import Question
+from questions.models import Category, Question
 from questions.views import respond_to_flag
-from sessions import charts, export, memory, progress, scoring, services
+from sessions import charts, export, memory, plan, progress, readiness, scoring, services
 from sessions.checklist import checklist
 from sessions.forms import (
     CategoryChoiceField,
@@ -31,12 +31,13 @@ from sessions.forms import (
     HistoryFilterForm,
     KeyPointsForm,
     NotesForm,
+    PlanForm,
     PractiseForm,
     RevealForm,
     StartSessionForm,
 )
 from sessions.middleware import open_interview
-from sessions.models import InterviewSession, Item
+from sessions.models import InterviewSession, Item, Preferences
 from sessions.scoring import GRADE_DESCRIPTIONS, Grade
 
 DETAIL_TEMPLATE = "sessions/session_detail.html"
@@ -608,6 +609,91 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "flag_notices": flags.resolved_notices(user),
     }
     return render(request, "sessions/dashboard.html", context)
+
+
+def _render_readiness(
+    request: AuthenticatedHttpRequest, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    days = plan.forecast(request.user, now)
+    context = {
+        "readiness": readiness.readiness(request.user, now),
+        "plan": plan.daily_plan(request.user, now),
+        "forecast": days,
+        "forecast_due": sum(day.due for day in days),
+        "chart": charts.forecast_chart(days),
+        "error": error,
+    }
+    return render(request, "sessions/readiness.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def readiness_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Seen, predicted recall and what is due, per category and overall; the 14-day forecast
+    and today's plan."""
+    return _render_readiness(request)
+
+
+@login_required
+@require_POST
+def practise_category(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Start a timed interview of one category (the readiness page's "Practise this category"),
+    drawn and started as the new-interview form does with its defaults."""
+    category = Category.objects.filter(slug=request.POST.get("category", "")[:120]).first()
+    if category is None:
+        return _render_readiness(
+            request, error="That category is not in the bank; choose one below.", status=400
+        )
+    if prompt := _replacing_open_interview(request):
+        return prompt
+    defaults = StartSessionForm.base_fields
+    questions = services.draw_questions(
+        user=request.user, categories=[category], count=defaults["question_count"].initial
+    )
+    try:
+        session = services.start_session(
+            user=request.user,
+            questions=questions,
+            mode=InterviewSession.Mode.TIMED,
+            seconds_per_item=defaults["seconds_per_item"].initial,
+            include_scenarios=defaults["include_scenarios"].initial,
+            now=timezone.now(),
+        )
+    except services.InterviewError:
+        error = f"{category.display_name} has no questions to ask at the moment."
+        return _render_readiness(request, error=error, status=400)
+    return redirect(session)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_form(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Set, change or clear the interview date; new questions a day; the time zone."""
+    preferences = plan.preferences_for(request.user)
+    # Read before validating: the form writes what was typed onto the instance.
+    saved_date = preferences.interview_date
+    data, clearing = None, False
+    if request.method == "POST":
+        data = request.POST.copy()
+        clearing = "clear_date" in data
+        if clearing:
+            data["interview_date"] = ""
+    form = PlanForm(data, instance=preferences, now=timezone.now())
+    if data is not None and form.is_valid():
+        Preferences.objects.update_or_create(
+            user=request.user,
+            defaults={name: form.cleaned_data[name] for name in PlanForm.Meta.fields},
+        )
+        messages.success(
+            request, "Interview date cleared; plan saved." if clearing else "Plan saved."
+        )
+        return redirect("readiness")
+    status = 400 if form.errors else 200
+    context = {"form": form, "saved_date": saved_date}
+    return render(request, "sessions/plan_form.html", context, status=status)
 
 
 @login_required
