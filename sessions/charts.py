@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import dateformat, timezone
+
 from sessions.plan import ForecastDay
 from sessions.progress import ScorePoint
 
@@ -21,6 +23,8 @@ class ChartPoint:
     x: float
     y: float
     point: ScorePoint
+    label: str  # its day, and its time when another interview shares the day
+    title: str  # the same with the year, for the dot's tooltip
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,26 @@ class ScoreChart:
     def polyline(self) -> str:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
+    @property
+    def note(self) -> str:
+        """What a chart of one or two points can say that its dots cannot: no trend yet."""
+        if len(self.points) == 1:
+            (only,) = self.points
+            return (
+                f"One interview so far: {only.point.percent}% ({only.label}). "
+                "Two more and this shows your trend."
+            )
+        if len(self.points) == 2:
+            first, last = (p.point.percent for p in self.points)
+            change = last - first
+            moved = (
+                f"up {change} points"
+                if change > 0
+                else (f"down {-change} points" if change < 0 else "unchanged")
+            )
+            return f"Two interviews so far: {first}% then {last}%, {moved}. One more shows a trend."
+        return ""
+
 
 def score_chart(series: list[ScorePoint]) -> ScoreChart | None:
     """Scores (0–100 %) left to right in session order; None when there is nothing to draw."""
@@ -54,13 +78,17 @@ def score_chart(series: list[ScorePoint]) -> ScoreChart | None:
         return PAD_TOP + plot_height * (1 - percent / 100)
 
     step = plot_width / (len(series) - 1) if len(series) > 1 else 0
+    labels = point_labels(series)
+    titles = point_labels(series, day_format="j M Y")
     points = [
         ChartPoint(
             x=PAD_LEFT + (index * step if len(series) > 1 else plot_width / 2),
             y=y_for(point.percent),
             point=point,
+            label=label,
+            title=title,
         )
-        for index, point in enumerate(series)
+        for index, (point, label, title) in enumerate(zip(series, labels, titles, strict=True))
     ]
     grid = [GridLine(y=y_for(percent), label=f"{percent}%") for percent in (0, 25, 50, 75, 100)]
     return ScoreChart(
@@ -71,6 +99,16 @@ def score_chart(series: list[ScorePoint]) -> ScoreChart | None:
         left=PAD_LEFT,
         right=WIDTH - PAD_RIGHT,
     )
+
+
+def point_labels(series: list[ScorePoint], day_format: str = "j M") -> list[str]:
+    """Each point's day ("2 Dec"), with its time where several share it ("2 Dec, 09:15"), local."""
+    local = [timezone.localtime(point.started_at) for point in series]
+    days = [moment.date() for moment in local]
+    return [
+        dateformat.format(moment, f"{day_format}, H:i" if days.count(day) > 1 else day_format)
+        for moment, day in zip(local, days, strict=True)
+    ]
 
 
 # The forecast's bars fill this share of their slot; the rest is the gap between two bars.

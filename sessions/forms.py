@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import available_timezones
@@ -15,7 +15,7 @@ from questions.forms import MultilineTextField
 from questions.models import ActiveCount, Category, Question
 from sessions.models import NEW_PER_DAY_MAX, InterviewSession, Preferences
 from sessions.plan import local_today
-from sessions.scoring import Grade
+from sessions.scoring import Grade, format_duration
 from sessions.services import MAX_NOTES_LENGTH
 
 if TYPE_CHECKING:
@@ -28,6 +28,29 @@ class CategoryChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: WithAnnotations[Category, ActiveCount]) -> str:
         return f"{obj.display_name} ({obj.active_count})"
+
+
+_WHOLE = re.compile(r"[0-9]{1,6}")
+
+
+class MinutesSecondsWidget(forms.Widget):
+    """Time per question typed as minutes and seconds (`<name>_minutes`, `<name>_seconds`),
+    handed to its IntegerField as the total in seconds, so the field keeps the one set of
+    limits. A bare `<name>` (the total in seconds, as scripts send it) is taken as it is."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
+        if name in data:
+            return cast(str, data.get(name))
+        minutes = (data.get(f"{name}_minutes") or "").strip()
+        seconds = (data.get(f"{name}_seconds") or "").strip()
+        if not minutes and not seconds:
+            return None
+        if not all(_WHOLE.fullmatch(part or "0") for part in (minutes, seconds)):
+            return f"{minutes}:{seconds}"  # not a number: the field says so
+        return str(int(minutes or 0) * 60 + int(seconds or 0))
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return all(key not in data for key in (name, f"{name}_minutes", f"{name}_seconds"))
 
 
 class StartSessionForm(forms.Form):
@@ -44,9 +67,11 @@ class StartSessionForm(forms.Form):
         help_text=f"1–{settings.INTERVIEW_MAX_QUESTIONS}. Follow-up scenarios come on top.",
     )
     seconds_per_item = forms.IntegerField(
-        label="Seconds per question",
+        label="Time per question",
         initial=120,
         max_value=settings.INTERVIEW_MAX_SECONDS_PER_ITEM,
+        widget=MinutesSecondsWidget,
+        error_messages={"invalid": "Enter the time as whole minutes and seconds."},
     )
     include_scenarios = forms.BooleanField(
         label="Ask scenario follow-ups",
@@ -77,10 +102,28 @@ class StartSessionForm(forms.Form):
         # The minimum is read per form so tests can lower it with a settings override.
         seconds.min_value = minimum
         seconds.validators.append(MinValueValidator(minimum))
-        seconds.widget.attrs["min"] = minimum
-        seconds.help_text = (
-            f"{minimum}–{settings.INTERVIEW_MAX_SECONDS_PER_ITEM}; ignored in practice."
-        )
+        shortest = format_duration(timedelta(seconds=minimum))
+        longest = format_duration(timedelta(seconds=settings.INTERVIEW_MAX_SECONDS_PER_ITEM))
+        seconds.help_text = f"From {shortest} to {longest}; ignored in practice."
+        # In the units the boxes show, not a bare count of seconds.
+        seconds.error_messages["min_value"] = f"At least {shortest} per question."
+        seconds.error_messages["max_value"] = f"At most {longest} per question."
+
+    @property
+    def max_minutes(self) -> int:
+        return settings.INTERVIEW_MAX_SECONDS_PER_ITEM // 60
+
+    @property
+    def time_parts(self) -> tuple[str, str]:
+        """What the minutes and seconds boxes show: what was typed, or the time in them."""
+        name = self["seconds_per_item"].html_name
+        if self.is_bound and f"{name}_minutes" in self.data:
+            return (self.data.get(f"{name}_minutes", ""), self.data.get(f"{name}_seconds", ""))
+        value = self["seconds_per_item"].value()
+        if value in (None, "") or not _WHOLE.fullmatch(str(value)):
+            return ("", "")
+        minutes, seconds = divmod(int(value), 60)
+        return (str(minutes), f"{seconds:02d}")
 
     def clean(self) -> dict[str, Any]:
         super().clean()

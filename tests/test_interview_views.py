@@ -247,9 +247,12 @@ class TestNewInterviewForm:
         page = html(owner_client.get(NEW_URL))
 
         (count,) = find_all(page, "input", name="question_count")
-        (seconds,) = find_all(page, "input", name="seconds_per_item")
+        # The time per question in minutes and seconds: 2 min 00 s.
+        (minutes,) = find_all(page, "input", name="seconds_per_item_minutes")
+        (seconds,) = find_all(page, "input", name="seconds_per_item_seconds")
         assert count.attrs["value"] == "5"
-        assert seconds.attrs["value"] == "120"
+        assert (minutes.attrs["value"], seconds.attrs["value"]) == ("2", "00")
+        assert (minutes.attrs["max"], seconds.attrs["max"]) == ("15", "59")
         assert find_all(page, "input", name="include_scenarios", checked=None)
         (mode,) = find_all(page, "input", name="mode", checked=None)
         assert mode.attrs["value"] == "timed"
@@ -267,7 +270,9 @@ class TestNewInterviewForm:
             {
                 "categories": [fundamentals.pk],
                 "question_count": "3",
-                "seconds_per_item": "90",
+                # As the page sends it: 1 min 30 s (scripts may send "seconds_per_item": "90").
+                "seconds_per_item_minutes": "1",
+                "seconds_per_item_seconds": "30",
                 "include_scenarios": "on",
                 "mode": "timed",
             },
@@ -350,14 +355,32 @@ class TestNewInterviewForm:
             pytest.param(
                 {"seconds_per_item": "14"},
                 "seconds_per_item",
-                "Ensure this value is greater than or equal to 15.",
+                "At least 15 s per question.",
                 id="seconds-14",
             ),
             pytest.param(
                 {"seconds_per_item": "901"},
                 "seconds_per_item",
-                "Ensure this value is less than or equal to 900.",
+                "At most 15 min per question.",
                 id="seconds-901",
+            ),
+            pytest.param(
+                {"seconds_per_item_minutes": "0", "seconds_per_item_seconds": "14"},
+                "seconds_per_item",
+                "At least 15 s per question.",
+                id="minutes-seconds-14",
+            ),
+            pytest.param(
+                {"seconds_per_item_minutes": "15", "seconds_per_item_seconds": "01"},
+                "seconds_per_item",
+                "At most 15 min per question.",
+                id="minutes-seconds-901",
+            ),
+            pytest.param(
+                {"seconds_per_item_minutes": "two", "seconds_per_item_seconds": ""},
+                "seconds_per_item",
+                "Enter the time as whole minutes and seconds.",
+                id="minutes-text",
             ),
             pytest.param(
                 {"mode": "marathon"},
@@ -374,7 +397,9 @@ class TestNewInterviewForm:
         data: dict[str, Any] = {
             "categories": [c.pk for c in Category.objects.all()],
             "question_count": "5",
-            "seconds_per_item": "120",
+            # The page's two boxes; a bare total in seconds (scripts) takes precedence.
+            "seconds_per_item_minutes": "2",
+            "seconds_per_item_seconds": "00",
             "include_scenarios": "on",
             "mode": "timed",
         }
@@ -402,7 +427,9 @@ class TestNewInterviewForm:
 
         page = html(response)
         assert find_all(page, "input", name="question_count")[0].attrs["value"] == "31"
-        assert find_all(page, "input", name="seconds_per_item")[0].attrs["value"] == "200"
+        minutes = find_all(page, "input", name="seconds_per_item_minutes")[0]
+        seconds = find_all(page, "input", name="seconds_per_item_seconds")[0]
+        assert (minutes.attrs["value"], seconds.attrs["value"]) == ("3", "20")
         (mode,) = find_all(page, "input", name="mode", checked=None)
         assert mode.attrs["value"] == "practice"
 

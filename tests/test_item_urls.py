@@ -402,7 +402,7 @@ class TestInterviewLength:
         [
             ({"question_count": "0"}, "Ensure this value is greater than or equal to 1."),
             ({"question_count": "7"}, "The chosen categories have 6 questions; choose 6 or fewer."),
-            ({"seconds_per_item": "x"}, "Enter a whole number."),
+            ({"seconds_per_item": "x"}, "Enter the time as whole minutes and seconds."),
             ({"categories": None}, "Choose at least one category."),
         ],
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -557,6 +558,50 @@ class TestCharts:
         ]
         assert chart.polyline == "44.0,212.0 334.0,16.0 624.0,163.0"
         assert (chart.width, chart.height, chart.left, chart.right) == (640, 240, 44, 624)
+
+    def test_points_on_one_day_are_told_apart_by_their_time(self, settings: Any) -> None:
+        settings.TIME_ZONE = "UTC"
+        series = [
+            progress.ScorePoint(1, datetime(2026, 12, 1, 18, 0, tzinfo=UTC), 40),
+            progress.ScorePoint(2, datetime(2026, 12, 2, 9, 5, tzinfo=UTC), 50),
+            progress.ScorePoint(3, datetime(2026, 12, 2, 14, 30, tzinfo=UTC), 70),
+        ]
+
+        chart = charts.score_chart(series)
+
+        assert chart is not None
+        assert [p.label for p in chart.points] == ["1 Dec", "2 Dec, 09:05", "2 Dec, 14:30"]
+        assert chart.note == ""  # three points draw their own trend
+
+    @pytest.mark.parametrize(
+        ("percents", "note"),
+        [
+            ([50], "One interview so far: 50% (2 Dec). Two more and this shows your trend."),
+            (
+                [40, 60],
+                "Two interviews so far: 40% then 60%, up 20 points. One more shows a trend.",
+            ),
+            (
+                [60, 45],
+                "Two interviews so far: 60% then 45%, down 15 points. One more shows a trend.",
+            ),
+            ([50, 50], "Two interviews so far: 50% then 50%, unchanged. One more shows a trend."),
+        ],
+    )
+    def test_a_short_series_says_what_it_can(
+        self, settings: Any, percents: list[int], note: str
+    ) -> None:
+        settings.TIME_ZONE = "UTC"
+        start = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+        series = [
+            progress.ScorePoint(index, start + index * DAY, percent)
+            for index, percent in enumerate(percents)
+        ]
+
+        chart = charts.score_chart(series)
+
+        assert chart is not None
+        assert chart.note == note
 
     def test_the_grid_marks_every_quarter(self) -> None:
         chart = charts.score_chart([progress.ScorePoint(1, T0, 80)])

@@ -82,9 +82,23 @@
       element.isContentEditable;
   }
 
+  // The sheet of shortcuts: its button opens it by itself where the browser knows invoker
+  // commands (commandfor); elsewhere, and for the ? key, this does.
+  function openShortcuts() {
+    const sheet = document.getElementById("shortcuts");
+    if (sheet && !sheet.open) sheet.showModal();
+  }
+  if (!("command" in HTMLButtonElement.prototype)) {
+    document.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest("[data-shortcuts-open]")) openShortcuts();
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     const root = document.getElementById("interview");
     if (!root) return;
+    // The shortcut sheet is open: its keys are the dialog's own (Esc, Tab), none acts here.
+    if (document.querySelector("dialog[open]")) return;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       const form = root.querySelector("[data-reveal-form]");
       if (form) {
@@ -94,6 +108,11 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      openShortcuts();
+      return;
+    }
     const undo = root.querySelector("[data-undo-key]");
     if (undo && (event.key === "z" || event.key === "Z")) {
       event.preventDefault();

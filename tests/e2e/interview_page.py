@@ -34,6 +34,13 @@ def heading(page: Page) -> Locator:
     return page.locator("#item-heading")
 
 
+def fill_time_per_question(page: Page, seconds: int) -> None:
+    """The new-interview form's time per question, typed as minutes and seconds."""
+    minutes, rest = divmod(seconds, 60)
+    page.get_by_label("Minutes").fill(str(minutes))
+    page.get_by_label("Seconds").fill(str(rest))
+
+
 def mark_document(page: Page) -> None:
     """A flag on `window` survives HTMX swaps and is lost by any full page load."""
     page.evaluate("() => { window.__sameDocument = true; }")

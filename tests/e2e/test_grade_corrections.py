@@ -24,6 +24,7 @@ from sessions.models import Grade, GradeChange, InterviewSession
 from tests.cast import make_user
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 from tests.e2e.interview_page import (
+    fill_time_per_question,
     heading,
     is_same_document,
     items_of,
@@ -121,7 +122,7 @@ def test_a_candidate_undoes_a_grade_goes_back_and_corrects_one_on_the_summary(
     # The new-interview form says how long the interview will be, and follows its settings.
     page.goto("/interviews/new/")
     length = page.locator("#interview-length")
-    page.get_by_label("Seconds per question").fill(str(LIMIT))
+    fill_time_per_question(page, LIMIT)
     page.get_by_label("Number of questions").fill("3")
     expect(length).to_have_text("3 questions + up to 3 follow-ups, at most 12 min")
     page.get_by_label("Number of questions").fill("2")

@@ -28,6 +28,7 @@ from sessions.models import Grade, InterviewSession
 from tests.cast import PASSWORD, make_user
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 from tests.e2e.interview_page import (
+    fill_time_per_question,
     heading,
     is_same_document,
     items_of,
@@ -94,7 +95,7 @@ def start_interview(
     expect(categories).to_have_count(1)
     expect(categories).to_be_checked()
     page.get_by_label("Number of questions").fill(str(questions))
-    page.get_by_label("Seconds per question").fill(str(seconds))
+    fill_time_per_question(page, seconds)
     if scripted:
         longest = whole_minutes_or_seconds(timedelta(seconds=2 * questions * seconds))
         expect(page.locator("#interview-length")).to_have_text(
@@ -524,10 +525,15 @@ def test_the_new_interview_form_says_what_is_wrong_and_starts_nothing(
         assert_fits(page)
         screenshot(page, f"{color_scheme}-{width}-1-form")
 
+        # "Select none" clears the 13 boxes at once ("Select all" ticks them again).
+        page.get_by_role("button", name="Select none").click()
         for checkbox in categories.all():
-            checkbox.uncheck()
+            expect(checkbox).not_to_be_checked()
+        page.get_by_role("button", name="Select all").click()
+        expect(categories.nth(12)).to_be_checked()
+        page.get_by_role("button", name="Select none").click()
         page.get_by_label("Number of questions").fill("31")
-        page.get_by_label("Seconds per question").fill("1")
+        fill_time_per_question(page, 1)
         page.get_by_role("button", name="Start interview").click()
 
         expect(page.get_by_role("heading", name="New interview", level=1)).to_be_visible()
@@ -539,7 +545,10 @@ def test_the_new_interview_form_says_what_is_wrong_and_starts_nothing(
             "Choose at least one category. Then this line says how long the interview can be."
         )
         expect(page.get_by_label("Number of questions")).to_have_attribute("aria-invalid", "true")
-        expect(page.get_by_label("Seconds per question")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("Minutes")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#id_seconds_per_item_error")).to_have_text(
+            re.compile(r"^At least \d+ s per question\.$")
+        )
         expect(page.locator(".errorlist")).to_have_count(3)
         expect(page.get_by_role("alert")).to_have_text(
             "The interview was not started: fix the fields marked below."

@@ -128,7 +128,8 @@ def test_a_candidate_reviews_two_interviews_and_practises_the_weakest(
     expect(page.locator("table.session-table thead th").nth(3)).to_have_text("Graded")
     assert cell_texts(rows, 3) == ["2 of 2", "3 of 3"]
     assert cell_texts(rows, 4) == ["33%", "44%"]
-    assert cell_texts(rows, 5)[1] == "2 min 30 s"  # 90 + 30 + 30 s from shown to revealed
+    # 90 + 30 + 30 s from shown to revealed; each number held to its unit (no-break spaces).
+    assert cell_texts(rows, 5)[1] == "2\u00a0min 30\u00a0s"
     assert cell_texts(rows, 6) == ["0", "1"]
     screenshot(page, "2-history")
     rows.nth(1).get_by_role("link").click()
