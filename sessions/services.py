@@ -91,7 +91,7 @@ def draw_questions(
     due = memory.due_cards(user, now).filter(question=OuterRef("pk"))
     ranked = (
         Question.objects.active()
-        .filter(among or Q(), category__in=list(categories))
+        .filter(among or Q(), category__in=categories)
         .annotate(seen=Exists(asked_before), due=Exists(due), last_grade=last_grade)
         .order_by("seen", "-due", F("last_grade").asc(nulls_first=True), "?")
     )

@@ -579,7 +579,7 @@ def drill(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Today's drill: what it holds and its clock choice; a POST starts it. With nothing due and
     today's new questions done, the page says when the next review is and offers new ones."""
     now = timezone.now()
-    form = DrillForm(request.POST or None)
+    form = DrillForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         if prompt := _replacing_open_interview(request):
