@@ -54,8 +54,8 @@ def set_preferences(user: User, **fields: object) -> None:
     Preferences.objects.update_or_create(user=user, defaults=fields)
 
 
-def drill(user: User, now: datetime = T0, **options: object) -> InterviewSession:
-    return services.start_drill(user, now=now, seconds_per_item=SECONDS, **options)  # type: ignore[arg-type]
+def drill(user: User, now: datetime = T0, *, timed: bool = False) -> InterviewSession:
+    return services.start_drill(user, now=now, seconds_per_item=SECONDS, timed=timed)
 
 
 def today_card(client: Client) -> Node:
