@@ -26,7 +26,7 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,bench]"
 	@touch $@ $(VENV)/.installed-app
 
 run: export DJANGO_DEBUG ?= true
