@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench mutate clean
+.PHONY: help run serve test lint format bench profile mutate clean
 
 help:
 	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test   install test tools, run ruff, mypy, the migrations check and the whole test suite"
 	@echo "make serve  production mode: collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY)"
 	@echo "make bench  load benchmark against gunicorn + PostgreSQL (see docs/performance.md)"
+	@echo "make profile  print a pyinstrument profile of one interview step served by gunicorn"
 	@echo "make mutate mutation testing (mutmut) of the interview services, scoring and Markdown"
 	@echo "make format apply ruff's fixes and formatting"
 
@@ -25,7 +26,7 @@ $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,bench]"
 	@touch $@ $(VENV)/.installed-app
 
 run: export DJANGO_DEBUG ?= true
@@ -54,7 +55,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 # A benchmark, not a test: loopback only, bounded in requests and time.
 CANDIDATES ?= 50
 bench: $(VENV)/.installed-bench
-	$(BIN)/python bench/loadtest.py --candidates $(CANDIDATES) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --candidates $(CANDIDATES) $(BENCH_ARGS)
+
+profile: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.profile_step $(PROFILE_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

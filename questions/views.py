@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -105,13 +105,14 @@ def _render_detail(
     flag_form: FlagForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    neighbours = Question.objects.active().values_list("number", flat=True)
+    # Both neighbours in one query.
+    neighbours = Question.objects.active().aggregate(
+        previous_number=Max("number", filter=Q(number__lt=question.number)),
+        next_number=Min("number", filter=Q(number__gt=question.number)),
+    )
     context = {
         "question": question,
-        "previous_number": neighbours.filter(number__lt=question.number)
-        .order_by("-number")
-        .first(),
-        "next_number": neighbours.filter(number__gt=question.number).order_by("number").first(),
+        **neighbours,
         # Only a refused flag comes back here with its form, to show the errors.
         "flag_form": flag_form,
         # One query for the flag regions of the answer and of every scenario's answer.

@@ -505,7 +505,6 @@ def tick_key_points(*, session: InterviewSession, position: int, covered: Collec
     return item
 
 
-@transaction.atomic
 def grade_item(
     *,
     session: InterviewSession,
@@ -519,6 +518,23 @@ def grade_item(
     `covered`, when given, is the key points ticked with the grade (a form without JavaScript
     sends them here); None leaves the ticks as they are.
     """
+    graded, _ = grade_and_advance(
+        session=session, position=position, grade=grade, now=now, covered=covered
+    )
+    return graded
+
+
+@transaction.atomic
+def grade_and_advance(
+    *,
+    session: InterviewSession,
+    position: int,
+    grade: int,
+    now: datetime,
+    covered: Collection[int] | None = None,
+) -> tuple[Item, Item | None]:
+    """`grade_item`, returning the next item too (None after the last), its clock started and
+    loaded as the interview screen shows it: the grade step renders it without asking again."""
     if grade not in Grade.values:
         raise InterviewError(GRADE_CHOICE_MESSAGE)
     _lock_open_session(session)
@@ -542,7 +558,7 @@ def grade_item(
     memory.record_review(session=session, item=item)
     if following is not None:
         _start_clock(following, now)
-    return item
+    return item, following
 
 
 def _undoable(session: InterviewSession, item: Item, following: Item | None) -> bool:

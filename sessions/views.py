@@ -353,18 +353,19 @@ def reveal(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int
 @login_required
 @require_POST
 def grade(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
-    return _interview_action(
-        request,
-        session_id,
-        GradeForm(request.POST),
-        services.GRADE_CHOICE_MESSAGE,
-        lambda session, data: services.grade_item(
+    def act(session: InterviewSession, data: dict[str, Any]) -> Item:
+        graded, following = services.grade_and_advance(
             session=session,
             position=position,
             grade=data["grade"],
             covered=data["covered"],
             now=timezone.now(),
-        ),
+        )
+        # The next item is the one to show, as loaded already; after the last, the summary.
+        return following or graded
+
+    return _interview_action(
+        request, session_id, GradeForm(request.POST), services.GRADE_CHOICE_MESSAGE, act
     )
 
 

@@ -22,7 +22,7 @@ LIST_URL = "/questions/"
 # Queries a page may spend, whatever the size of the bank.
 HOME_BUDGET = 2
 LIST_BUDGET = 3
-DETAIL_BUDGET = 5
+DETAIL_BUDGET = 4  # the question, its scenarios, both neighbours (one query), the open flags
 QUESTION_HREF = re.compile(r"/questions/(\d+)/")
 
 
