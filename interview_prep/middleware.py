@@ -1,14 +1,16 @@
-"""An htmx request made after the login has gone (expired, or logged out in another tab)."""
+"""Requests the views should never see as they came: an htmx request made after the login has
+gone (expired, or logged out in another tab); an address holding a control character."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
 
 from interview_prep.http import HtmxHttpRequest, is_own_url
 
@@ -46,3 +48,45 @@ def _page_of(request: HtmxHttpRequest) -> str:
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     parts = urlsplit(current)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# C0 controls and DEL; tab and line breaks are text.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RefuseControlCharactersMiddleware:
+    """A 400 page for an address (path or query string) holding a control character.
+
+    Nobody types one into an address, and PostgreSQL cannot compare text holding a NUL (the
+    query raises, a 500): the bank's search, the admin's autocomplete and any other view reading
+    the query string are covered here at once. Form posts are the forms' to refuse: Django's
+    CharField and ModelChoiceField reject a NUL with a message, the form shown again as typed.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = control_character_problem(request)
+        if problem:
+            return render(request, "400.html", {"problem": problem}, status=400)
+        return self.get_response(request)
+
+
+def control_character_problem(request: HttpRequest) -> str:
+    """What is wrong with the request's address, in words; "" when nothing is."""
+    if found := _CONTROL_CHARACTER.search(request.path):
+        return f"The address has a control character ({_code(found[0])}) in its path."
+    for name, values in request.GET.lists():
+        for text in (name, *values):
+            if found := _CONTROL_CHARACTER.search(text):
+                return (
+                    f"The address has a control character ({_code(found[0])}) in its "
+                    f"parameter “{_CONTROL_CHARACTER.sub('', name)[:40]}”. "
+                    "No page here accepts one: remove it and try again."
+                )
+    return ""
+
+
+def _code(character: str) -> str:
+    return f"U+{ord(character):04X}"
