@@ -3,7 +3,8 @@
 A 30-digit id overflowed SQLite's integers in `__in` (interview_prep/lookups.py); a NUL in the
 address broke PostgreSQL's text comparisons (interview_prep/middleware.py); a signed-in visit
 to the login page with itself as `next` was a redirect loop (interview_prep/accounts.py). The
-walk over every URL is tests/test_crafted_input_walk.py.
+walk over every URL (tests/test_crafted_input_walk.py) found one more: a scenario label taken
+by a scenario the admin page did not hold was an IntegrityError (questions/forms.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from questions.models import Category, Question
+from questions.models import Category, Question, Scenario
 from sessions.models import InterviewSession
 from tests.cast import (
     HTMX,
@@ -25,7 +26,7 @@ from tests.cast import (
     make_question,
     make_superuser,
 )
-from tests.dom import parse
+from tests.dom import form_data, parse
 
 HUGE_ID = "9" * 30
 pytestmark = pytest.mark.django_db
@@ -209,3 +210,57 @@ def test_logging_in_with_the_login_page_as_next_lands_home() -> None:
         "/accounts/login/?next=/accounts/login/", {"username": "owner", "password": PASSWORD}
     )
     assert (response.status_code, response["Location"]) == (302, "/")
+
+
+# A scenario label taken by one the admin page does not hold (found by the walk).
+def _question_form(client: Client, question: Question) -> dict[str, list[str]]:
+    page = parse(client.get(f"/admin/questions/question/{question.pk}/change/").content)
+    return form_data(page.find("form", id_="question_form"))
+
+
+def test_a_scenario_label_another_editor_took_since_the_page_loaded_is_refused() -> None:
+    question = make_question(1)
+    client = logged_in(make_editor())
+    data = _question_form(client, question)
+    data.update(
+        {
+            "scenarios-TOTAL_FORMS": ["1"],
+            "scenarios-0-label": ["1.1"],
+            "scenarios-0-position": ["0"],
+            "scenarios-0-prompt": ["Mine?"],
+            "scenarios-0-answer": ["Mine."],
+            "scenarios-0-id": [""],
+            "scenarios-0-question": [str(question.pk)],
+        }
+    )
+    # Meanwhile another editor adds scenario 1.1.
+    Scenario.objects.create(question=question, label="1.1", prompt="Theirs?", answer="Theirs.")
+    response = client.post(f"/admin/questions/question/{question.pk}/change/", data)
+    assert response.status_code == 200  # the change form again, with the error
+    errors = [e.words for e in parse(html(response)).find_all("ul", cls="errorlist")]
+    assert "Question 1 already has a scenario 1.1." in errors
+    assert list(question.scenarios.values_list("prompt", flat=True)) == ["Theirs?"]
+
+
+@pytest.mark.parametrize("initial_forms", ["0", "-" + HUGE_ID])
+def test_a_crafted_formset_count_cannot_duplicate_a_scenario(initial_forms: str) -> None:
+    question = make_question(1)
+    Scenario.objects.create(question=question, label="1.1", prompt="Kept?", answer="Kept.")
+    client = logged_in(make_editor())
+    data = _question_form(client, question)
+    data["scenarios-INITIAL_FORMS"] = [initial_forms]
+    response = client.post(f"/admin/questions/question/{question.pk}/change/", data)
+    assert response.status_code == 200
+    errors = [e.words for e in parse(html(response)).find_all("ul", cls="errorlist")]
+    assert "Question 1 already has a scenario 1.1." in errors
+    assert question.scenarios.count() == 1
+
+
+# A NUL in a posted value read without a form (found by the walk on PostgreSQL).
+@pytest.mark.parametrize("slug", ["fundamentals\x00", "x" * 10_000, HUGE_ID])
+def test_practising_a_crafted_category_shows_the_readiness_page_with_a_message(slug: str) -> None:
+    make_question(1)
+    response = logged_in(make_owner()).post("/readiness/practise/", {"category": slug})
+    assert response.status_code == 400
+    assert "That category is not in the bank; choose one below." in alert_text(response)
+    assert not InterviewSession.objects.exists()
