@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -107,6 +108,22 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
+class LoginView(auth_views.LoginView):
+    """Django's, signed-in visitors sent on; a `next` back to this page counts as none.
+
+    A signed-in visit to `/accounts/login/?next=/accounts/login/` would redirect to itself
+    (Django raises, a 500); a log-in posted with it would land on this page again.
+    """
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        if urlsplit(url).path == self.request.path:
+            return ""
+        return url
+
+
 class PasswordChangeView(ThrottledPostMixin, auth_views.PasswordChangeView):
     throttle = "password_change"
     submit_label = "Change password"
@@ -197,7 +214,7 @@ def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("signup/", signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -9,3 +9,8 @@ class InterviewPrepConfig(AppConfig):
 
     name = "interview_prep"
     verbose_name = "Interview Prep"
+
+    def ready(self) -> None:
+        from interview_prep import lookups
+
+        lookups.register()

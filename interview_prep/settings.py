@@ -116,6 +116,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After htmx's (it watches request.htmx) and outside everything that may consult it.
+    "interview_prep.middleware.CacheHeadersMiddleware",
+    # Before any view reads the query string; after auth and messages, for the 400 page.
+    "interview_prep.middleware.RefuseControlCharactersMiddleware",
     # Outside the views' login_required: an htmx request signed out gets a 401, not the login page.
     "interview_prep.middleware.HtmxSignedOutMiddleware",
     # After auth, messages and htmx: it ends forgotten interviews on the owner's page loads.

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from questions.forms import KeyPointForm, KeyPointFormSet, MultilineTextField
+from questions.forms import KeyPointForm, KeyPointFormSet, MultilineTextField, ScenarioFormSet
 from questions.markdown import render_markdown
 from questions.models import (
     KEY_POINT_MAX_LENGTH,
@@ -258,6 +258,7 @@ class _ScenarioTotals(_KeyPointTotal):
 class ScenarioInline(admin.StackedInline):
     model = Scenario
     form = AnswerPreviewForm
+    formset = ScenarioFormSet
     extra = 0
     fields = ("label", "position", "prompt", "answer", "answer_preview", "key_points_link")
     readonly_fields = ("answer_preview", "key_points_link")

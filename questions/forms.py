@@ -67,6 +67,35 @@ class KeyPointForm(forms.ModelForm):
         }
 
 
+class ScenarioFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Refuse a label another of the question's scenarios has, in the database too.
+
+        Django compares the forms of the formset with each other only (the question is not a
+        field of the inline form, so the unique constraint is not checked): a label taken by a
+        scenario the page does not hold (another editor's, added since the page was loaded) was
+        an IntegrityError, a 500.
+        """
+        super().clean()
+        if self.instance.pk is None:
+            return
+        held = [form.instance.pk for form in self.initial_forms if form.instance.pk is not None]
+        taken = set(
+            Scenario.objects.filter(question=self.instance)
+            .exclude(pk__in=held)
+            .values_list("label", flat=True)
+        )
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", {})
+            saved = form in self.initial_forms or form.has_changed()
+            label = cleaned.get("label")
+            if label in taken and saved and not cleaned.get(DELETION_FIELD_NAME):
+                form.add_error(
+                    "label",
+                    f"Question {self.instance.number} already has a scenario {label}.",
+                )
+
+
 class KeyPointFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         """Number the points left without a position after the highest one given."""

@@ -236,6 +236,12 @@ class GradeForm(forms.Form):
 _QUESTION_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
+class PractiseCategoryForm(forms.Form):
+    """The category the readiness page's Practise button names, by slug."""
+
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), to_field_name="slug")
+
+
 class PractiseForm(forms.Form):
     """Question numbers (`numbers`, repeated) to practise in this order; all must be active."""
 

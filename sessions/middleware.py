@@ -49,7 +49,8 @@ class OpenInterviewMiddleware:
         exempt = match is not None and (
             match.url_name in EXEMPT_URL_NAMES or match.namespace in EXEMPT_NAMESPACES
         )
-        if exempt or getattr(request, "htmx", False) or not request.user.is_authenticated:
+        # The user before htmx: asking `request.htmx` marks the response as varying on it.
+        if exempt or not request.user.is_authenticated or getattr(request, "htmx", False):
             return
         for session in _settle(request):
             started = dateformat.format(timezone.localtime(session.started_at), "j M, H:i")

@@ -33,6 +33,7 @@ from sessions.forms import (
     KeyPointsForm,
     NotesForm,
     PlanForm,
+    PractiseCategoryForm,
     PractiseForm,
     RevealForm,
     StartSessionForm,
@@ -696,11 +697,13 @@ def readiness_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def practise_category(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a timed interview of one category (the readiness page's "Practise this category"),
     drawn and started as the new-interview form does with its defaults."""
-    category = Category.objects.filter(slug=request.POST.get("category", "")[:120]).first()
-    if category is None:
+    # A form, not a bare lookup: it refuses a NUL, which PostgreSQL cannot compare (a 500).
+    form = PractiseCategoryForm(request.POST)
+    if not form.is_valid():
         return _render_readiness(
             request, error="That category is not in the bank; choose one below.", status=400
         )
+    category: Category = form.cleaned_data["category"]
     if prompt := _replacing_open_interview(request):
         return prompt
     defaults = StartSessionForm.base_fields

@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 from questions.bank import ParsedBank
 from questions.models import AnswerFlag
 from tests.cast import PASSWORD, make_user
-from tests.e2e.conftest import Screenshot
+from tests.e2e.conftest import Screenshot, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -84,3 +84,33 @@ def test_it_lets_a_candidate_flag_an_unclear_answer(
     flag = AnswerFlag.objects.get()
     assert (flag.question.number, flag.reason) == (33, AnswerFlag.Reason.UNCLEAR)
     screenshot(page, "2-flag-sent")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "signed in"])
+def test_back_after_a_live_search_shows_the_whole_page(
+    page: Page, live_server: LiveServer, live_bank: ParsedBank, screenshot: Screenshot, who: str
+) -> None:
+    """The search's address was fetched by htmx for the results alone: Back must not show that
+    fragment as the page (htmx keeps no history snapshot and reloads; Vary: HX-Request keeps
+    the browser's cache from answering the reload with the fragment)."""
+    if who == "signed in":
+        make_user("candidate")
+        log_in(page)
+    page.goto("/questions/")
+    page.get_by_label("Search questions, answers and follow-ups").fill("LoRA")
+    results = page.locator("#results")
+    expect(results.locator(".results-heading")).to_have_text("5 results for “LoRA”")
+    expect(page).to_have_url(re.compile(r"/questions/\?q=LoRA"))
+    results.get_by_role("link", name=re.compile(r"^33\. What is LoRA")).click()
+    expect(page).to_have_url(f"{live_server.url}/questions/33/")
+
+    page.go_back()
+
+    expect(page).to_have_url(re.compile(r"/questions/\?q=LoRA(&|$)"))
+    expect(page.locator("header.site-header")).to_be_visible()
+    expect(page.get_by_role("heading", name="Question bank", level=1)).to_be_visible()
+    expect(page.get_by_label("Search questions, answers and follow-ups")).to_have_value("LoRA")
+    expect(page.locator("#results .results-heading")).to_have_text("5 results for “LoRA”")
+    assert page.evaluate("() => document.querySelectorAll('html').length") == 1
+    expect(page).to_have_title("“LoRA” · Question bank · Interview Prep")
+    screenshot(page, f"back-after-search-{who.replace(' ', '-')}")

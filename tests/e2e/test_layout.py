@@ -61,6 +61,13 @@ def test_it_fits_the_screen(
     assert page_width(page) <= width
     screenshot(page, "search-empty")
 
+    # A crafted address: the site's own 400 page, saying what is wrong.
+    page.goto("/questions/?q=kv%00cache")
+    expect(page.get_by_role("alert")).to_contain_text("a control character (U+0000)")
+    expect(page.locator("header.site-header")).to_be_visible()
+    assert page_width(page) <= width
+    screenshot(page, "400-crafted-address")
+
     page.goto("/questions/1/")
     page.get_by_text("Reveal answer", exact=True).click()
     page.get_by_text("Reveal scenario answer", exact=True).click()
