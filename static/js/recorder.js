@@ -80,9 +80,14 @@
     }
   }
 
+  // The latest word about each recording once it stopped: the reveal's swap may bring its
+  // playback after the message was written, and the playback shows it then.
+  const news = {};
+
   // A message about the recording of `key`: on its recorder while it shows, else on its
   // playback (after the reveal the recorder is gone).
   function say(key, text) {
+    if (key in news) news[key] = text;
     const recorder = document.querySelector('[data-recorder][data-key="' + key + '"]');
     const slot = document.querySelector('[data-recording-slot][data-key="' + key + '"]');
     const line = (recorder && recorder.querySelector("[data-recorder-status]")) ||
@@ -98,8 +103,8 @@
   function microphoneProblem(error) {
     const name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return "Microphone access was refused, so nothing is recorded. Allow the microphone in " +
-        "the browser's site settings to record; you can still type your answer.";
+      return "Microphone access was refused, so nothing is recorded: allow the microphone in " +
+        "the browser's site settings to record. You can still type your answer.";
     }
     if (name === "NotFoundError" || name === "OverconstrainedError") {
       return "No microphone was found, so nothing is recorded. You can still type your answer.";
@@ -185,6 +190,7 @@
     const current = active;
     if (!current) return;
     active = null;
+    news[current.key] = "";
     clearInterval(current.tick);
     if (current.recognition) current.recognition.stop();
     if (current.media.state !== "inactive") current.media.stop();
@@ -287,7 +293,7 @@
   // WebM from MediaRecorder carries no duration: the element says Infinity until it has read
   // to the end. Seeking far forward makes it read the length; then back to the start.
   function learnDuration(audio) {
-    audio.addEventListener("loadedmetadata", function () {
+    function seekOut() {
       if (audio.duration !== Infinity) return;
       audio.addEventListener("durationchange", function rewind() {
         if (audio.duration === Infinity) return;
@@ -295,7 +301,10 @@
         audio.currentTime = 0;
       });
       audio.currentTime = 1e101;
-    }, { once: true });
+    }
+    // A served player may have read its metadata before this script ran.
+    if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) seekOut();
+    else audio.addEventListener("loadedmetadata", seekOut, { once: true });
   }
 
   function play(slot, blob) {
@@ -322,6 +331,8 @@
         return;
       }
       const key = slot.dataset.key;
+      const note = slot.querySelector("[data-recording-note]");
+      if (news[key] && !note.textContent) note.textContent = news[key];
       if (memory[key]) {
         play(slot, memory[key]);
         return;
