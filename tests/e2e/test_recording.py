@@ -21,8 +21,9 @@ from questions.models import Question
 from sessions import services
 from sessions.models import InterviewSession, Preferences, Recording
 from tests.cast import make_user
-from tests.e2e.conftest import DESKTOP, BrowserProblems, Screenshot, assert_fits, log_in
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserProblems, Screenshot, assert_fits, log_in
 from tests.e2e.interview_page import model_answer, notes_box
+from tests.e2e.test_accessibility import AXE, RUN_AXE
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +52,13 @@ DURATION = """(audio) => new Promise((resolve) => {
   };
   check();
 })"""
+
+
+def violations(page: Page) -> list[str]:
+    """axe's WCAG A and AA findings, with the page's CSP left on (so it still checks media-src:
+    axe is evaluated through the debugging protocol, not added as a script tag)."""
+    page.evaluate(AXE.read_text() + "\n;undefined")
+    return page.evaluate(RUN_AXE)
 
 
 def refusing_microphone(name: str) -> str:
@@ -115,7 +123,13 @@ def test_a_candidate_records_hears_it_back_and_deletes_it(
     color_scheme: str,
     width: int,
 ) -> None:
-    context = new_media_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
+    phone = width == PHONE
+    context = new_media_context(
+        viewport={"width": width, "height": 900},
+        color_scheme=color_scheme,
+        has_touch=phone,
+        is_mobile=phone,
+    )
     problems = BrowserProblems()
     page = problems.watch(context).new_page()
     uploads = uploads_of(page)
@@ -136,6 +150,7 @@ def test_a_candidate_records_hears_it_back_and_deletes_it(
     notes_box(page).fill(NOTES)
     assert_fits(page)
     screenshot(page, "1-recording")
+    assert violations(page) == []
 
     # The reveal stops the recording; it plays back beside the model answer and key points.
     page.keyboard.press("Control+Enter")
@@ -150,6 +165,7 @@ def test_a_candidate_records_hears_it_back_and_deletes_it(
     assert page.evaluate(STORED_KEYS) == [f"{interview.pk}:0"]
     assert_fits(page)
     screenshot(page, "2-revealed-playback")
+    assert violations(page) == []
 
     # Kept in the browser only: nothing was uploaded; the summary plays it too.
     page.keyboard.press("3")
@@ -163,6 +179,7 @@ def test_a_candidate_records_hears_it_back_and_deletes_it(
     expect(delete).to_be_visible()
     assert_fits(page)
     screenshot(page, "3-summary-playback")
+    assert violations(page) == []
 
     delete.click()
     expect(page.locator(".messages")).to_have_text("The recordings of this interview were deleted.")
