@@ -384,3 +384,25 @@ def test_the_clock_beeps_once_at_the_warning_only_when_chosen(
     expect(timer).to_have_class(re.compile("is-low"))
     page.clock.run_for(4000)
     assert page.evaluate("() => window.__tones") == (1 if chosen else 0)
+
+
+def test_the_browser_without_a_microphone_refuses_and_says_so(
+    new_context: Callable[..., BrowserContext], interview: InterviewSession
+) -> None:
+    # The suite's ordinary Chromium: no fake device, no automatic allow, no permission granted.
+    context = new_context(viewport={"width": DESKTOP, "height": 900})
+    context.grant_permissions([])
+    problems = BrowserProblems()
+    page = problems.watch(context).new_page()
+    log_in(page)
+    page.goto(interview.item_url(0))
+
+    record_button(page).click()
+
+    expect(recorder_status(page)).to_have_text(
+        "No microphone was found, so nothing is recorded. You can still type your answer."
+    )
+    expect(record_button(page)).to_have_attribute("aria-pressed", "false")
+    notes_box(page).fill(NOTES)
+    expect(notes_box(page)).to_have_value(NOTES)
+    problems.assert_none()
