@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -546,6 +547,9 @@ def _refusal(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+# The CSRF check reads the whole body (a posted token may be in it), so it comes after the size:
+# a body far over the limit is refused before anything reads it.
+@csrf_exempt
 @login_required
 @require_POST
 def upload_recording(
@@ -553,16 +557,22 @@ def upload_recording(
 ) -> HttpResponse:
     """Keep the spoken answer to an item (multipart field `audio`), for a candidate who chose
     to keep recordings; refusals are plain text the page shows."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > recordings.max_bytes() + UPLOAD_OVERHEAD_BYTES:
+        return _refusal(recordings.too_big_message(), 413)
+    return _keep_uploaded_recording(request, session_id, position)
+
+
+@csrf_protect
+def _keep_uploaded_recording(
+    request: AuthenticatedHttpRequest, session_id: int, position: int
+) -> HttpResponse:
     session = _get_session_for_user(request, session_id)
     item = get_object_or_404(session.items, position=position)
     if not plan.preferences_for(request.user).keep_recordings:
         return _refusal(
             "Keeping recordings is off in your settings, so this one stays in your browser.", 403
         )
-    # A body far over the limit is refused before it is read.
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > recordings.max_bytes() + UPLOAD_OVERHEAD_BYTES:
-        return _refusal(recordings.too_big_message(), 413)
     upload = request.FILES.get("audio")
     if upload is None:
         return _refusal("No recording was sent (the form field is `audio`).", 400)

@@ -113,7 +113,8 @@ class TestUpload:
         self, owner: User, session: InterviewSession, settings: Settings
     ) -> None:
         settings.RECORDING_MAX_BYTES = 1024 * 1024
-        response = logged_in(keeping(owner)).post(
+        # With the CSRF check on, which would read (and here choke on) the body first.
+        response = logged_in(keeping(owner), enforce_csrf_checks=True).post(
             item_url(session, 0, "recording/upload"),
             b"x" * 10,
             content_type="multipart/form-data; boundary=x",
@@ -186,6 +187,19 @@ class TestUpload:
         assert response["Location"].startswith("/accounts/login/")
         assert logged_in(owner).get(item_url(session, 0, "recording/upload")).status_code == 405
         assert not Recording.objects.exists()
+
+    def test_it_needs_the_csrf_token(self, owner: User, session: InterviewSession) -> None:
+        client = logged_in(keeping(owner), enforce_csrf_checks=True)
+        url = item_url(session, 0, "recording/upload")
+        client.get(item_url(session, 0))  # the page sets the CSRF cookie
+
+        refused = client.post(url, {"audio": audio()})
+        token = client.cookies["csrftoken"].value
+        accepted = client.post(url, {"audio": audio()}, HTTP_X_CSRFTOKEN=token)
+
+        assert refused.status_code == 403
+        assert accepted.status_code == 204
+        assert Recording.objects.count() == 1
 
 
 class TestServe:

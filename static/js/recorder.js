@@ -199,6 +199,10 @@
   }
 
   function finish(current, blob) {
+    if (!blob.size) {
+      say(current.key, "Nothing was recorded (stopped at once).");
+      return;
+    }
     const seconds = Math.round((performance.now() - current.startedAt) / 1000);
     say(current.key, "Recorded " + format(seconds * 1000) + ".");
     saveLocal({ key: current.key, session: current.session, blob: blob, recordedAt: Date.now() })
