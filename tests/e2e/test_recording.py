@@ -408,3 +408,35 @@ def test_the_browser_without_a_microphone_refuses_and_says_so(
     notes_box(page).fill(NOTES)
     expect(notes_box(page)).to_have_value(NOTES)
     problems.assert_none()
+
+
+def test_the_interview_settings_are_chosen_on_the_settings_page(
+    new_context: Callable[..., BrowserContext],
+    live_bank: ParsedBank,
+    screenshot: Screenshot,
+    color_scheme: str,
+) -> None:
+    user = make_user("candidate")
+    context = new_context(
+        viewport={"width": PHONE, "height": 800}, color_scheme=color_scheme, has_touch=True
+    )
+    problems = BrowserProblems()
+    page = problems.watch(context).new_page()
+    log_in(page)
+    page.goto("/accounts/settings/")
+    keep = page.get_by_label("Keep my recordings")
+    sound = page.get_by_label("Beep when the clock is nearly out")
+    expect(keep).not_to_be_checked()
+    expect(sound).not_to_be_checked()
+
+    keep.check()
+    page.get_by_role("button", name="Save interview settings").click()
+
+    expect(page.locator(".messages")).to_have_text("Interview settings saved.")
+    expect(page.get_by_label("Keep my recordings")).to_be_checked()
+    saved = Preferences.objects.get(user=user)
+    assert (saved.keep_recordings, saved.warning_sound) == (True, False)
+    assert_fits(page)
+    screenshot(page, "saved")
+    assert violations(page) == []
+    problems.assert_none()
