@@ -65,8 +65,18 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The W3C Nu HTML validator for tests/test_html_validity.py, from the npm registry (32 MB, kept
+# out of the repository); Java runs it.
+VNU_VERSION := 26.9.27
+.cache/vnu.jar:
+	@mkdir -p .cache/vnu-pack
+	cd .cache/vnu-pack && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null
+	tar -xzf .cache/vnu-pack/vnu-jar-$(VNU_VERSION).tgz -C .cache/vnu-pack package/build/dist/vnu.jar
+	mv .cache/vnu-pack/package/build/dist/vnu.jar $@
+	rm -rf .cache/vnu-pack
+
 test: export DJANGO_SECRET_KEY ?= insecure-key-for-tests-only
-test: lint
+test: lint .cache/vnu.jar
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
