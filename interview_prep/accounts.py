@@ -1,5 +1,6 @@
-"""Accounts: sign up, the settings page (e-mail, data download, deletion) here; log in, log out,
-the password change and the password reset are Django's own views.
+"""Accounts: sign up, the settings page (e-mail, interview preferences, data download,
+deletion) here; log in, log out, the password change and the password reset are Django's own
+views.
 
 Sign-up, the password change, the reset and the deletion are throttled per client address
 (interview_prep.throttle); log-in failures are django-axes' (settings.AXES_*).
@@ -36,7 +37,10 @@ from interview_prep.throttle import (
     too_many_attempts,
 )
 from interview_prep.usernames import look_alike_problem
+from sessions import plan
 from sessions.account_data import account_data
+from sessions.forms import InterviewPreferencesForm
+from sessions.models import Preferences
 
 EMAIL_HELP = (
     "Optional, but needed to reset a forgotten password: the reset link is sent there. "
@@ -151,6 +155,7 @@ def _render_settings(
     context = {
         "email_form": email_form or EmailForm(instance=request.user),
         "delete_form": delete_form or DeleteAccountForm(request.user),
+        "preferences_form": InterviewPreferencesForm(instance=plan.preferences_for(request.user)),
     }
     return render(request, "accounts/settings.html", context, status=status)
 
@@ -172,6 +177,20 @@ def change_email(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "E-mail address saved." if form.instance.email else "E-mail address removed.",
     )
+    return redirect("account_settings")
+
+
+@require_POST
+@login_required
+def interview_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # Two checkboxes, never invalid: an unticked one is absent from the post and reads as off.
+    form = InterviewPreferencesForm(request.POST)
+    form.is_valid()
+    Preferences.objects.update_or_create(
+        user=request.user,
+        defaults={name: form.cleaned_data[name] for name in InterviewPreferencesForm.Meta.fields},
+    )
+    messages.success(request, "Interview settings saved.")
     return redirect("account_settings")
 
 
@@ -203,9 +222,9 @@ def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _render_settings(request, delete_form=form, status=400)
     user = request.user
     with transaction.atomic():
-        # Everything the user owns goes with them (CASCADE): interviews, items, notes, grade
-        # changes, cards and reviews, flags. Editors' marks on the bank keep the change and
-        # lose the name (SET_NULL).
+        # Everything the user owns goes with them (CASCADE): interviews, items, notes, kept
+        # recordings, grade changes, cards and reviews, flags, preferences. Editors' marks on
+        # the bank keep the change and lose the name (SET_NULL).
         logout(request)
         user.delete()
     messages.success(request, "Your account and all its data were deleted.")
@@ -240,6 +259,7 @@ urlpatterns = [
     ),
     path("settings/", account_settings, name="account_settings"),
     path("settings/email/", change_email, name="account_email"),
+    path("settings/interview/", interview_preferences, name="account_interview"),
     path("settings/data.json", download_data, name="account_data"),
     path("settings/delete/", delete_account, name="account_delete"),
 ]

@@ -241,6 +241,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # A recording is played back from the browser's own copy (a blob: URL).
+        "media-src": [SELF, "blob:"],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
@@ -313,6 +315,9 @@ AXES_VERBOSE = False  # no banner on every management command
 
 # Interviews. A reveal this long after the deadline still counts as on time (network latency).
 INTERVIEW_GRACE_SECONDS = env_int("INTERVIEW_GRACE_SECONDS", 3, minimum=0)
+# The largest spoken answer kept on the server (sessions.Recording), in bytes: about five
+# minutes of Opus speech fits in 5 MB several times over.
+RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # An open interview untouched for this long is ended as abandoned on its owner's next page load.
 INTERVIEW_ABANDON_AFTER_HOURS = env_int("INTERVIEW_ABANDON_AFTER_HOURS", 24, minimum=1)
 # The shortest time limit a candidate may choose; browser tests lower it to keep waits short.

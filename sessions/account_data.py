@@ -1,10 +1,12 @@
 """Everything one user owns, as one JSON document: "Download my data" on the settings page.
 
 One query per table (interviews, their categories, items, key-point ticks, grade changes,
-cards, reviews, flags, preferences), whatever the amount of data; the rows are nested in
-Python. What the interviews showed is their own snapshot (prompt, model answer, key points as
-shown), so the download reads the same after the bank changes. Nothing of other users is
-included: the only person named is the owner (an editor who resolved a flag is not).
+kept recordings, cards, reviews, flags, preferences), whatever the amount of data; the rows are
+nested in Python. What the interviews showed is their own snapshot (prompt, model answer, key
+points as shown), so the download reads the same after the bank changes. A kept recording is
+listed (its type, size, time and address), not embedded: the audio is downloaded from there.
+Nothing of other users is included: the only person named is the owner (an editor who
+resolved a flag is not).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.urls import reverse
 from fsrs import Rating, State
 
 from questions.models import AnswerFlag
@@ -25,6 +28,7 @@ from sessions.models import (
     Item,
     ItemKeyPoint,
     Preferences,
+    Recording,
     ReviewLog,
 )
 from sessions.scoring import Grade
@@ -81,6 +85,18 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         change["new_grade_label"] = _grade_label(change["new_grade"]) or "undone"
         changes[item_id].append(change)
 
+    # The audio itself stays out of the query (and the document): each is listed with its URL.
+    recordings: dict[int, dict[str, Any]] = {}
+    for recording in _rows(
+        Recording.objects.filter(item__session__user=user).values(
+            "item_id", "item__session_id", "item__position", "content_type", "size",
+            "recorded_at",
+        )
+    ):  # fmt: skip
+        session_id, position = recording.pop("item__session_id"), recording.pop("item__position")
+        recording["url"] = reverse("interviews:recording", args=[session_id, position])
+        recordings[recording.pop("item_id")] = recording
+
     items: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for item in _rows(
         Item.objects.filter(session__user=user)
@@ -100,6 +116,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
         item["grade_label"] = _grade_label(item["grade"])
         item["key_points"] = key_points.get(item_id, [])
         item["grade_changes"] = changes.get(item_id, [])
+        item["recording"] = recordings.get(item_id)
         items[session_id].append(item)
 
     reviews: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -151,7 +168,7 @@ def account_data(user: User, *, now: datetime) -> dict[str, Any]:
     # None until the candidate first saves their preferences (the plan then uses defaults).
     preferences = (
         Preferences.objects.filter(user=user)
-        .values("time_zone", "interview_date", "new_per_day")
+        .values("time_zone", "interview_date", "new_per_day", "keep_recordings", "warning_sound")
         .first()
     )
 

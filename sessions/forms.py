@@ -332,3 +332,28 @@ class PlanForm(forms.ModelForm):
                     f"({today:%-d %b %Y}) or a later day, or clear the date.",
                 )
         return cleaned
+
+
+class InterviewPreferencesForm(forms.ModelForm):
+    """The settings page's interview choices: keep recordings, the clock's warning sound."""
+
+    class Meta:
+        model = Preferences
+        fields = ("keep_recordings", "warning_sound")
+        labels = {
+            "keep_recordings": "Keep my recordings",
+            "warning_sound": "Beep when the clock is nearly out",
+        }
+        help_texts = {
+            "keep_recordings": (
+                "Off: a recorded answer stays in this browser only. On: it is also uploaded and "
+                "kept with the interview (up to {size} MB each), for you alone, until you delete "
+                "it, the interview or your account."
+            ),
+            "warning_sound": "A short tone when the last fifth of a question's time begins.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["keep_recordings"]
+        field.help_text = field.help_text.format(size=settings.RECORDING_MAX_BYTES // 2**20)

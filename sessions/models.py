@@ -214,6 +214,26 @@ class ItemKeyPoint(models.Model):
         return self.text
 
 
+class Recording(models.Model):
+    """The spoken answer to an item, kept on the server only when its owner turned on "keep
+    recordings" (Preferences); otherwise recordings never leave the browser.
+
+    In the database, not in files: any number of web processes share it, and it goes with the
+    item, so with the interview and the account (CASCADE)."""
+
+    # The containers MediaRecorder writes (Chromium and Firefox: WebM or Ogg; Safari: MP4).
+    CONTENT_TYPES = ("audio/webm", "audio/ogg", "audio/mp4")
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="recording")
+    content_type = models.CharField(max_length=20)
+    audio = models.BinaryField()
+    size = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Recording of {self.item}"
+
+
 def grace_period() -> timedelta:
     return timedelta(seconds=settings.INTERVIEW_GRACE_SECONDS)
 
@@ -331,6 +351,12 @@ class Preferences(models.Model):
     new_per_day = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(0), MaxValueValidator(NEW_PER_DAY_MAX)]
     )
+
+    # Spoken answers are uploaded and kept with the interview (Recording); off, they stay in
+    # the browser that recorded them.
+    keep_recordings = models.BooleanField(default=False)
+    # A short beep when the clock enters its warning state (the last fifth).
+    warning_sound = models.BooleanField(default=False)
 
     class Meta:
         verbose_name_plural = "preferences"

@@ -38,7 +38,7 @@ from django.db.models.functions import Coalesce, Greatest
 from questions.keypoints import mentions
 from questions.models import Category, KeyPoint, Question, Scenario
 from sessions import memory, plan, scoring
-from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
+from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint, Recording
 from sessions.scoring import Grade
 
 MAX_NOTES_LENGTH = 10_000
@@ -709,9 +709,13 @@ def weak_questions(session: InterviewSession) -> list[Question]:
 
 
 def session_items(session: InterviewSession) -> list[Item]:
-    """Every item of the session with its grade changes and key points, for the summary."""
+    """Every item of the session with its grade changes, key points and whether a recording is
+    kept, for the summary."""
     return list(
         session.items.select_related("category")
-        .annotate(question_number=F("question__number"))
+        .annotate(
+            question_number=F("question__number"),
+            has_recording=Exists(Recording.objects.filter(item=OuterRef("pk"))),
+        )
         .prefetch_related("grade_changes", "key_points")
     )

@@ -29,6 +29,17 @@ urlpatterns = [
     path("<int:session_id>/items/<int:position>/undo/", views.undo, name="undo"),
     path("<int:session_id>/items/<int:position>/change/", views.change_grade, name="change"),
     path("<int:session_id>/items/<int:position>/flag/", views.flag_answer, name="flag"),
+    path("<int:session_id>/items/<int:position>/recording/", views.recording, name="recording"),
+    path(
+        "<int:session_id>/items/<int:position>/recording/upload/",
+        views.upload_recording,
+        name="upload_recording",
+    ),
+    path(
+        "<int:session_id>/recordings/delete/",
+        views.delete_recordings,
+        name="delete_recordings",
+    ),
 ]
 
 # A candidate's history and readiness live at the root (/history/, /readiness/); the project

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,7 +24,17 @@ from questions.bank import lf_line_breaks
 from questions.forms import FlagForm
 from questions.models import Category, Question
 from questions.views import respond_to_flag
-from sessions import charts, export, memory, plan, progress, readiness, scoring, services
+from sessions import (
+    charts,
+    export,
+    memory,
+    plan,
+    progress,
+    readiness,
+    recordings,
+    scoring,
+    services,
+)
 from sessions.checklist import checklist
 from sessions.forms import (
     CategoryChoiceField,
@@ -39,7 +50,7 @@ from sessions.forms import (
     StartSessionForm,
 )
 from sessions.middleware import open_interview
-from sessions.models import InterviewSession, Item, Preferences
+from sessions.models import InterviewSession, Item, Preferences, Recording
 from sessions.scoring import GRADE_DESCRIPTIONS, Grade
 
 DETAIL_TEMPLATE = "sessions/session_detail.html"
@@ -101,6 +112,9 @@ def _render_interview(
     template_name = DETAIL_TEMPLATE
     if request.htmx:
         template_name += "#interview"
+    else:
+        # Read by the scripts from outside the swapped region, so only a full page asks.
+        context["preferences"] = plan.preferences_for(request.user)
     response = render(request, template_name, context, status=status)
     if request.htmx and item is not None:
         # Each item has its own address, so Back and reload land on the item they showed; a new
@@ -276,9 +290,10 @@ def item_detail(
 
 
 def _recorded_item(session: InterviewSession, position: int) -> Item:
-    """An item shown read-only, with the history of its grade."""
+    """An item shown read-only, with the history of its grade and whether a recording is kept."""
     item = (
         session.items.select_related("category")
+        .annotate(has_recording=Exists(Recording.objects.filter(item=OuterRef("pk"))))
         .prefetch_related("grade_changes")
         .filter(position=position)
         .first()
@@ -502,9 +517,12 @@ def _render_summary(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    items = services.session_items(session)
     context = {
         "session": session,
-        "items": services.session_items(session),
+        "items": items,
+        # session_items annotates it (an annotation mypy cannot see).
+        "has_recordings": any(getattr(item, "has_recording", False) for item in items),
         "totals": progress.sessions_with_totals(request.user).get(pk=session.pk),
         "breakdown": scoring.category_scores(session.items.all()),
         "weak": services.weak_questions(session),
@@ -525,6 +543,72 @@ def session_summary(request: AuthenticatedHtmxHttpRequest, session_id: int) -> H
     if session.is_open:
         return redirect(session)
     return _render_summary(request, session)
+
+
+# Room for the multipart envelope around the audio, over the recording's own limit.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+
+
+def _refusal(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+# The CSRF check reads the whole body (a posted token may be in it), so it comes after the size:
+# a body far over the limit is refused before anything reads it.
+@csrf_exempt
+@login_required
+@require_POST
+def upload_recording(
+    request: AuthenticatedHttpRequest, session_id: int, position: int
+) -> HttpResponse:
+    """Keep the spoken answer to an item (multipart field `audio`), for a candidate who chose
+    to keep recordings; refusals are plain text the page shows."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > recordings.max_bytes() + UPLOAD_OVERHEAD_BYTES:
+        return _refusal(recordings.too_big_message(), 413)
+    return _keep_uploaded_recording(request, session_id, position)
+
+
+@csrf_protect
+def _keep_uploaded_recording(
+    request: AuthenticatedHttpRequest, session_id: int, position: int
+) -> HttpResponse:
+    session = _get_session_for_user(request, session_id)
+    item = get_object_or_404(session.items, position=position)
+    if not plan.preferences_for(request.user).keep_recordings:
+        return _refusal(
+            "Keeping recordings is off in your settings, so this one stays in your browser.", 403
+        )
+    upload = request.FILES.get("audio")
+    if upload is None:
+        return _refusal("No recording was sent (the form field is `audio`).", 400)
+    try:
+        recordings.keep_recording(item=item, upload=upload, now=timezone.now())
+    except recordings.RecordingRefused as refused:
+        return _refusal(str(refused), refused.status)
+    return HttpResponse(status=204)
+
+
+@never_cache
+@login_required
+@require_GET
+def recording(request: AuthenticatedHttpRequest, session_id: int, position: int) -> HttpResponse:
+    """The kept recording of an item, for its owner only (anyone else: 404)."""
+    session = _get_session_for_user(request, session_id)
+    kept = get_object_or_404(Recording, item__session=session, item__position=position)
+    response = HttpResponse(bytes(kept.audio), content_type=kept.content_type)
+    response["Content-Disposition"] = f'inline; filename="interview-{session.pk}-{position}"'
+    return response
+
+
+@login_required
+@require_POST
+def delete_recordings(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
+    """Delete the interview's kept recordings (the page's script also forgets the browser's)."""
+    session = _get_session_for_user(request, session_id)
+    Recording.objects.filter(item__session=session).delete()
+    messages.success(request, "The recordings of this interview were deleted.")
+    return redirect(session)
 
 
 @login_required

@@ -22,6 +22,7 @@ from sessions.models import (
     Item,
     ItemKeyPoint,
     Preferences,
+    Recording,
     ReviewLog,
 )
 from sessions.scoring import Grade
@@ -47,8 +48,12 @@ SETTINGS_URL = "/accounts/settings/"
 EMAIL_URL = "/accounts/settings/email/"
 DATA_URL = "/accounts/settings/data.json"
 DELETE_URL = "/accounts/settings/delete/"
-PAGE_BUDGET = 3  # session, user, open interviews (the middleware): the page itself needs none
-DATA_BUDGET = 12  # those three and one per table (9): the same for one interview or four
+PAGE_BUDGET = 4  # session, user, open interviews (the middleware), and the preferences
+DATA_BUDGET = 13  # those three and one per table (10): the same for one interview or four
+
+
+# A kept recording: the WebM signature, then bytes the download must not contain.
+SPOKEN = b"\x1a\x45\xdf\xa3" + b"SPOKEN-AUDIO" * 4
 
 
 def give_history(user: User, questions: list[Question], *, interviews: int = 1) -> None:
@@ -82,6 +87,16 @@ def give_history(user: User, questions: list[Question], *, interviews: int = 1) 
             "time_zone": "Europe/Paris",
             "interview_date": date(2025, 4, 1),
             "new_per_day": 7,
+            "keep_recordings": True,
+        },
+    )
+    Recording.objects.get_or_create(
+        item=first_item,
+        defaults={
+            "content_type": "audio/webm",
+            "audio": SPOKEN,
+            "size": len(SPOKEN),
+            "recorded_at": T0,
         },
     )
 
@@ -112,6 +127,7 @@ def owned_rows(user: User) -> dict[str, int]:
         "reviews": ReviewLog.objects.filter(card__user=user).count(),
         "flags": AnswerFlag.objects.filter(user=user).count(),
         "preferences": Preferences.objects.filter(user=user).count(),
+        "recordings": Recording.objects.filter(item__session__user=user).count(),
     }
 
 
@@ -210,6 +226,8 @@ class TestDownload:
             "time_zone": "Europe/Paris",
             "interview_date": "2025-04-01",
             "new_per_day": 7,
+            "keep_recordings": True,
+            "warning_sound": False,
         }
         (interview,) = data["interviews"]
         assert interview["mode"] == "timed"
@@ -225,6 +243,15 @@ class TestDownload:
         (change,) = first["grade_changes"]
         assert (change["old_grade_label"], change["new_grade_label"]) == ("Partial", "Solid")
         assert second["grade_changes"] == []
+        # The recording is listed with where to fetch it; its audio is not in the document.
+        assert first["recording"] == {
+            "content_type": "audio/webm",
+            "size": len(SPOKEN),
+            "recorded_at": "2025-03-01T09:00:00Z",
+            "url": f"/interviews/{interview['id']}/items/0/recording/",
+        }
+        assert second["recording"] is None
+        assert b"SPOKEN-AUDIO" not in response.content
         assert [card["question_number"] for card in data["cards"]] == [1, 2]
         (review,) = data["cards"][0]["review_log"]
         assert (review["rating_label"], review["interview"]) == ("Good", interview["id"])

@@ -153,6 +153,7 @@ def test_it_sends_a_strict_content_security_policy_with_the_pages_nonce() -> Non
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],

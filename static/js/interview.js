@@ -32,11 +32,19 @@
     const limit = Number(timer.dataset.limitSeconds);
     const endsAt = performance.now() + Number(timer.dataset.remainingMs);
     let lastAnnounced = null;
+    let wasLow = null;
 
     function update() {
       const left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
       value.textContent = format(left);
-      timer.classList.toggle("is-low", left <= Math.max(10, limit / 5));
+      const low = left <= Math.max(10, limit / 5);
+      timer.classList.toggle("is-low", low);
+      // The warning begins while the candidate watches (not on a page that opens already low):
+      // warning_sound.js beeps on it when they chose so.
+      if (low && wasLow === false) {
+        timer.dispatchEvent(new CustomEvent("interview:clock-low", { bubbles: true }));
+      }
+      wasLow = low;
       if (announcer && ANNOUNCE_AT.has(left) && left !== lastAnnounced) {
         lastAnnounced = left;
         announcer.textContent = left === 60 ? "One minute left." : left + " seconds left.";
@@ -125,6 +133,14 @@
     if (tick && !tick.disabled) {
       event.preventDefault();
       tick.click();
+      return;
+    }
+    // R starts or stops recording the spoken answer (recorder.js handles the click).
+    const record = (event.key === "r" || event.key === "R") &&
+      root.querySelector("[data-record-key]");
+    if (record && !record.disabled && !record.closest("[hidden]")) {
+      event.preventDefault();
+      record.click();
       return;
     }
     const button = root.querySelector('[data-grade-key="' + event.key + '"]');

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from questions.bank import ParsedBank
@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# A browser that records: the microphone is a fake device (a beeping tone) and the permission
+# prompt answers yes by itself (tests of a refusal override getUserMedia).
+MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 SCREENSHOT_DIR = Path("artifacts") / "screenshots"
 MISSING_CHROMIUM = f"{CHROMIUM} is missing: the browser tests did NOT run"
 
@@ -96,6 +99,31 @@ def browser_context_args(
 ) -> dict[str, Any]:
     # Relative URLs in page.goto() resolve against the live server.
     return {**browser_context_args, "base_url": live_server.url, "locale": "en-GB"}
+
+
+@pytest.fixture(scope="session")
+def media_browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
+    """A second Chromium, launched with the fake microphone (MEDIA_ARGS), for recording tests."""
+    browser = launch_browser(args=[*CHROMIUM_ARGS, *MEDIA_ARGS])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_media_context(
+    media_browser: Browser, browser_context_args: dict[str, Any]
+) -> Iterator[Callable[..., BrowserContext]]:
+    """`new_context` of the recording browser: contexts closed at the end of the test."""
+    contexts: list[BrowserContext] = []
+
+    def create(**kwargs: Any) -> BrowserContext:
+        context = media_browser.new_context(**{**browser_context_args, **kwargs})
+        contexts.append(context)
+        return context
+
+    yield create
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
