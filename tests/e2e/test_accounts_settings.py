@@ -33,6 +33,8 @@ def test_the_settings_page_on_a_phone(
     screenshot(page, "login")
     log_in(page)
 
+    # On a phone the account link waits, folded, in the header's Menu.
+    page.locator(".nav-menu-button").click()
     page.get_by_role("link", name="candidate").click()
 
     expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
