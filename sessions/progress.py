@@ -10,17 +10,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
-from django.db.models import (
-    BooleanField,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import FirstValue, RowNumber
 
 from questions.models import Question
 from sessions import scoring
@@ -110,27 +101,38 @@ def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[Quest
     Worst first: by that last grade (skipped lowest), then by how often the question timed out.
     """
     # An attempt is over once graded or skipped; the question on screen right now is not one.
-    attempts = Item.objects.filter(
-        Q(grade__isnull=False) | Q(skipped=True),
-        session__user=user,
-        kind=Item.Kind.QUESTION,
-        shown_at__isnull=False,
-    )
-    last_attempt = attempts.filter(question=OuterRef("question")).order_by("-shown_at", "-pk")
+    # Each attempt row carries its question's figures as window functions (one pass over the
+    # user's attempts, sorted once by question), so the cost grows with the attempts, not with
+    # their square as a "last attempt" subquery per row did.
+    per_question = {"partition_by": [F("question")]}
+    newest_first = {**per_question, "order_by": [F("shown_at").desc(), F("pk").desc()]}
     rows = (
-        attempts.filter(question__is_active=True)
-        .values("question__number", "question__title")
-        .annotate(
-            attempt_count=Count("pk"),
-            timed_out_count=Count("pk", filter=Q(timed_out=True)),
-            last_grade=Subquery(last_attempt.values("grade")[:1], output_field=IntegerField()),
-            last_timed_out=Subquery(
-                last_attempt.values("timed_out")[:1], output_field=BooleanField()
-            ),
+        Item.objects.filter(
+            Q(grade__isnull=False) | Q(skipped=True),
+            session__user=user,
+            kind=Item.Kind.QUESTION,
+            shown_at__isnull=False,
+            question__is_active=True,
         )
-        # A question answered well and in time since its bad attempts drops out.
+        .annotate(
+            newest=Window(RowNumber(), **newest_first),
+            attempt_count=Window(Count("pk"), **per_question),
+            timed_out_count=Window(Count("pk", filter=Q(timed_out=True)), **per_question),
+            last_grade=Window(FirstValue("grade"), **newest_first),
+            last_timed_out=Window(FirstValue("timed_out"), **newest_first),
+        )
+        # One row per question (its last attempt); a question answered well and in time since
+        # its bad attempts drops out.
+        .filter(newest=1)
         .filter(scoring.is_weak("last_grade") | Q(last_grade__isnull=True) | Q(last_timed_out=True))
         .order_by(F("last_grade").asc(nulls_first=True), "-timed_out_count", "question__number")
+        .values(
+            "question__number",
+            "question__title",
+            "last_grade",
+            "timed_out_count",
+            "attempt_count",
+        )
     )[:limit]
     return [
         QuestionToPractise(
