@@ -104,8 +104,8 @@ def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[Quest
     # Each attempt row carries its question's figures as window functions (one pass over the
     # user's attempts, sorted once by question), so the cost grows with the attempts, not with
     # their square as a "last attempt" subquery per row did.
-    per_question = {"partition_by": [F("question")]}
-    newest_first = {**per_question, "order_by": [F("shown_at").desc(), F("pk").desc()]}
+    question = [F("question")]
+    newest_first = [F("shown_at").desc(), F("pk").desc()]
     rows = (
         Item.objects.filter(
             Q(grade__isnull=False) | Q(skipped=True),
@@ -115,11 +115,13 @@ def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[Quest
             question__is_active=True,
         )
         .annotate(
-            newest=Window(RowNumber(), **newest_first),
-            attempt_count=Window(Count("pk"), **per_question),
-            timed_out_count=Window(Count("pk", filter=Q(timed_out=True)), **per_question),
-            last_grade=Window(FirstValue("grade"), **newest_first),
-            last_timed_out=Window(FirstValue("timed_out"), **newest_first),
+            newest=Window(RowNumber(), partition_by=question, order_by=newest_first),
+            attempt_count=Window(Count("pk"), partition_by=question),
+            timed_out_count=Window(Count("pk", filter=Q(timed_out=True)), partition_by=question),
+            last_grade=Window(FirstValue("grade"), partition_by=question, order_by=newest_first),
+            last_timed_out=Window(
+                FirstValue("timed_out"), partition_by=question, order_by=newest_first
+            ),
         )
         # One row per question (its last attempt); a question answered well and in time since
         # its bad attempts drops out.
