@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -703,25 +702,27 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.is_valid()
     # A bad value falls back to that filter's default; the valid ones still apply.
     filters = form.cleaned_data
-    sessions = progress.sessions_with_totals(request.user)
+    sessions = InterviewSession.objects.filter(user=request.user)
     if category := filters.get("category"):
-        sessions = sessions.filter(
-            Exists(
-                InterviewSession.categories.through.objects.filter(
-                    interviewsession_id=OuterRef("pk"), category=category
-                )
-            )
-        )
+        # A join, not a subquery per session: a session lists a category once at most.
+        sessions = sessions.filter(categories=category)
     if mode := filters.get("mode"):
         sessions = sessions.filter(mode=mode)
-    page = Paginator(sessions.prefetch_related("categories"), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # The count and the page's offset run on the bare sessions (index `session_user_started`);
+    # only the page's own sessions are then added up, so a late page costs what the first does.
+    paginator = Paginator(sessions.order_by("-started_at", "-pk").values("pk"), HISTORY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = (
+        progress.sessions_with_totals(request.user)
+        .filter(pk__in=page.object_list)
+        .prefetch_related("categories")
     )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": HistoryFilterForm(initial=filters),
         "page": page,
+        "sessions": list(rows),
         "filter_query": query.urlencode(),
         "filtered": bool(filters.get("category") or filters.get("mode")),
     }
