@@ -54,18 +54,41 @@ class ScorePoint:
     percent: int
 
 
+def _closed_sessions(user: User) -> QuerySet[InterviewSession]:
+    """The user's sessions that are over, newest first (index `session_user_started`)."""
+    return (
+        InterviewSession.objects.filter(user=user)
+        .exclude(status=InterviewSession.Status.IN_PROGRESS)
+        .order_by("-started_at", "-pk")
+    )
+
+
+def recent_sessions(
+    user: User, limit: int
+) -> list[WithAnnotations[InterviewSession, SessionTotals]]:
+    """The latest `limit` sessions that are over, newest first, with their totals: only those
+    sessions' items are added up, so it costs the same however long the history."""
+    latest = _closed_sessions(user).values("pk")[:limit]
+    return list(sessions_with_totals(user).filter(pk__in=latest))
+
+
 def score_series(user: User, limit: int = CHART_SESSIONS) -> list[ScorePoint]:
     """Scores of the latest closed sessions with at least one graded item, oldest first.
 
     An open interview has no final score yet and one with nothing graded has none at all, so
     neither is plotted (an interview ended at once would otherwise drag the trend to 0 %).
     """
-    rows = (
-        sessions_with_totals(user)
-        .exclude(status=InterviewSession.Status.IN_PROGRESS)
-        .filter(graded__gt=0)
-        .values("pk", "started_at", "points", "graded")[:limit]
-    )
+    fields = ("pk", "started_at", "points", "graded")
+    closed = _closed_sessions(user).values("pk")
+    # Nearly every closed session has a grade, so the latest 2 × limit nearly always hold
+    # `limit` scored ones and only their items are added up; the whole history is read only
+    # when that window is full and still short of scores.
+    window = 2 * limit
+    latest = list(sessions_with_totals(user).filter(pk__in=closed[:window]).values(*fields))
+    rows = [row for row in latest if row["graded"] > 0][:limit]
+    if len(rows) < limit and len(latest) == window:
+        everything = sessions_with_totals(user).filter(pk__in=closed, graded__gt=0)
+        rows = list(everything.values(*fields)[:limit])
     return [
         ScorePoint(row["pk"], row["started_at"], score_percent(row["points"], row["graded"]) or 0)
         for row in reversed(rows)

@@ -593,14 +593,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The open interview is offered on its own (OpenInterviewMiddleware found it); "recent" lists
     # the ones that are over.
     in_progress = open_interview(request)
-    recent = progress.sessions_with_totals(user).exclude(
-        status=InterviewSession.Status.IN_PROGRESS
-    )[:RECENT_SESSIONS]
     series = progress.score_series(user)
     categories = progress.category_averages(user)
     context = {
         "in_progress": in_progress,
-        "recent": list(recent),
+        "recent": progress.recent_sessions(user, RECENT_SESSIONS),
         "chart": charts.score_chart(series),
         "series": series,
         "categories": categories,
