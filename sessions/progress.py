@@ -55,7 +55,7 @@ class ScorePoint:
 
 
 def _closed_sessions(user: User) -> QuerySet[InterviewSession]:
-    """The user's sessions that are over, newest first (index `session_user_started`)."""
+    """The user's sessions that are over, newest first (index `session_user_started_id`)."""
     return (
         InterviewSession.objects.filter(user=user)
         .exclude(status=InterviewSession.Status.IN_PROGRESS)

@@ -705,7 +705,7 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
         sessions = sessions.filter(categories=category)
     if mode := filters.get("mode"):
         sessions = sessions.filter(mode=mode)
-    # The count and the page's offset run on the bare sessions (index `session_user_started`);
+    # The count and the page's offset run on the bare sessions (index `session_user_started_id`);
     # only the page's own sessions are then added up, so a late page costs what the first does.
     paginator = Paginator(sessions.order_by("-started_at", "-pk").values("pk"), HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
