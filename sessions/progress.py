@@ -1,6 +1,9 @@
 """Read-only views of a candidate's progress: every figure is aggregated in the database.
 
-Each function runs a fixed number of queries however many sessions the user has.
+Each function runs a fixed number of queries however many sessions the user has (the score
+trend one, or two when its latest sessions hold too few scores), and none evaluates a subquery
+per row: what a page reads grows at most linearly with the user's items (tests/test_scale_plans.py,
+docs/performance.md).
 """
 
 from __future__ import annotations
