@@ -740,8 +740,24 @@ def cards_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _csv_download(export.cards_csv_lines(request.user, timezone.now()), "interview-cards")
 
 
+CSV_LINES_PER_CHUNK = 200
+
+
+def _chunks(lines: Iterator[str]) -> Iterator[str]:
+    """The lines in chunks of CSV_LINES_PER_CHUNK: still streamed, but the server writes to the
+    socket once per chunk instead of once per row (10,000 writes for 10,000 rows)."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == CSV_LINES_PER_CHUNK:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
 def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_chunks(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
