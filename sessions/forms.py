@@ -53,19 +53,10 @@ class MinutesSecondsWidget(forms.Widget):
         return all(key not in data for key in (name, f"{name}_minutes", f"{name}_seconds"))
 
 
-class StartSessionForm(forms.Form):
-    categories = CategoryChoiceField(
-        queryset=Category.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one category."},
-    )
-    question_count = forms.IntegerField(
-        label="Number of questions",
-        initial=5,
-        min_value=1,
-        max_value=settings.INTERVIEW_MAX_QUESTIONS,
-        help_text=f"1–{settings.INTERVIEW_MAX_QUESTIONS}. Follow-up scenarios come on top.",
-    )
+class TimePerQuestionForm(forms.Form):
+    """The time per question, typed as minutes and seconds: the new-interview form's and the
+    drill's."""
+
     seconds_per_item = forms.IntegerField(
         label="Time per question",
         initial=120,
@@ -73,30 +64,10 @@ class StartSessionForm(forms.Form):
         widget=MinutesSecondsWidget,
         error_messages={"invalid": "Enter the time as whole minutes and seconds."},
     )
-    include_scenarios = forms.BooleanField(
-        label="Ask scenario follow-ups",
-        required=False,
-        initial=True,
-        help_text="A question with a scenario follow-up is followed by it, with its own clock.",
-    )
-    mode = forms.ChoiceField(
-        choices=InterviewSession.Mode.choices,
-        initial=InterviewSession.Mode.TIMED,
-        widget=forms.RadioSelect,
-    )
-    counts_toward_schedule = forms.BooleanField(
-        label="Count toward my schedule",
-        required=False,
-        initial=True,
-        help_text="Practice only: your grades move your review schedule, as a timed interview's "
-        "always do. Leave it off to try questions without it remembering.",
-    )
+    ignored_text = "ignored in practice"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories = Category.objects.with_active_questions()
-        cast(CategoryChoiceField, self.fields["categories"]).queryset = categories
-        self.fields["categories"].initial = categories
         minimum = settings.INTERVIEW_MIN_SECONDS_PER_ITEM
         seconds = cast(forms.IntegerField, self.fields["seconds_per_item"])
         # The minimum is read per form so tests can lower it with a settings override.
@@ -104,7 +75,7 @@ class StartSessionForm(forms.Form):
         seconds.validators.append(MinValueValidator(minimum))
         shortest = format_duration(timedelta(seconds=minimum))
         longest = format_duration(timedelta(seconds=settings.INTERVIEW_MAX_SECONDS_PER_ITEM))
-        seconds.help_text = f"From {shortest} to {longest}; ignored in practice."
+        seconds.help_text = f"From {shortest} to {longest}; {self.ignored_text}."
         # In the units the boxes show, not a bare count of seconds.
         seconds.error_messages["min_value"] = f"At least {shortest} per question."
         seconds.error_messages["max_value"] = f"At most {longest} per question."
@@ -125,6 +96,57 @@ class StartSessionForm(forms.Form):
         minutes, seconds = divmod(int(value), 60)
         return (str(minutes), f"{seconds:02d}")
 
+
+class StartSessionForm(TimePerQuestionForm):
+    field_order = (
+        "categories",
+        "question_count",
+        "seconds_per_item",
+        "include_scenarios",
+        "mode",
+        "counts_toward_schedule",
+    )
+    categories = CategoryChoiceField(
+        queryset=Category.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one category."},
+    )
+    question_count = forms.IntegerField(
+        label="Number of questions",
+        initial=5,
+        min_value=1,
+        max_value=settings.INTERVIEW_MAX_QUESTIONS,
+        help_text=f"1–{settings.INTERVIEW_MAX_QUESTIONS}. Follow-up scenarios come on top.",
+    )
+    include_scenarios = forms.BooleanField(
+        label="Ask scenario follow-ups",
+        required=False,
+        initial=True,
+        help_text="A question with a scenario follow-up is followed by it, with its own clock.",
+    )
+    # The daily drill is started from its own page (views.drill), never drawn at random here.
+    mode = forms.ChoiceField(
+        choices=[
+            (mode.value, mode.label)
+            for mode in (InterviewSession.Mode.TIMED, InterviewSession.Mode.PRACTICE)
+        ],
+        initial=InterviewSession.Mode.TIMED,
+        widget=forms.RadioSelect,
+    )
+    counts_toward_schedule = forms.BooleanField(
+        label="Count toward my schedule",
+        required=False,
+        initial=True,
+        help_text="Practice only: your grades move your review schedule, as a timed interview's "
+        "always do. Leave it off to try questions without it remembering.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.with_active_questions()
+        cast(CategoryChoiceField, self.fields["categories"]).queryset = categories
+        self.fields["categories"].initial = categories
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
@@ -142,6 +164,25 @@ class StartSessionForm(forms.Form):
                     f"The chosen categories have {available} question"
                     f"{'' if available == 1 else 's'}; choose {available} or fewer.",
                 )
+        return cleaned
+
+
+class DrillForm(TimePerQuestionForm):
+    """Today's drill: untimed unless the candidate asks for a clock. `more_new` is the
+    "new questions instead" of a day with nothing left (services.drill_questions)."""
+
+    field_order = ("timed", "seconds_per_item", "more_new")
+    ignored_text = "only with a clock"
+    timed = forms.BooleanField(label="Use a clock", required=False, initial=False)
+    more_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("timed"):
+            # Without a clock the time is never used: whatever its boxes hold is no reason to
+            # refuse.
+            self.errors.pop("seconds_per_item", None)
+            cleaned["seconds_per_item"] = self.fields["seconds_per_item"].initial
         return cleaned
 
 

@@ -91,6 +91,10 @@ class InterviewSession(models.Model):
         return self.mode == self.Mode.TIMED
 
     @property
+    def is_drill(self) -> bool:
+        return self.mode == self.Mode.DRILL
+
+    @property
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
 

@@ -7,7 +7,8 @@ questions are spread evenly over the days left before it: today's share is the u
 divided by the days from today to the day before the interview, rounded up, but never more than
 the candidate's own `new_per_day`; when that limit is too low to see everything in time, the
 plan says so (`too_close`). Without a date, or once it has passed, a day adds up to
-`new_per_day` new questions.
+`new_per_day` new questions. The questions first reviewed today count against today's share
+(`new_left_today`), so a second drill the same day does not start the count again.
 
 The forecast counts the reviews falling due on each of the next local days, today first; today's
 count also holds every overdue card, as they are all to be done today.
@@ -21,11 +22,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 
 from questions.models import Question
 from sessions import memory
-from sessions.models import Preferences
+from sessions.models import Preferences, ReviewLog
 
 
 def preferences_for(user: User) -> Preferences:
@@ -53,10 +54,15 @@ class DailyPlan:
     due_today: int  # cards due by the end of the local day, `due_now` included
     overdue: int  # cards that were due before today began
     unseen: int  # active questions without a card
+    # Questions first reviewed today: today's new questions already done.
+    new_seen_today: int
     new_per_day: int  # the candidate's limit
     # New questions a day needed to see every unseen one before the interview; None without a
     # date still ahead.
     needed_per_day: int | None
+    # The earliest review still to come after now, in the candidate's time zone; None when no
+    # card is scheduled ahead.
+    next_review: datetime | None
 
     @property
     def days_left(self) -> int | None:
@@ -67,6 +73,11 @@ class DailyPlan:
     def new_today(self) -> int:
         wanted = self.unseen if self.needed_per_day is None else self.needed_per_day
         return min(wanted, self.new_per_day)
+
+    @property
+    def new_left_today(self) -> int:
+        """New questions today's plan still holds: the drill adds this many."""
+        return max(self.new_today - self.new_seen_today, 0)
 
     @property
     def too_close(self) -> bool:
@@ -100,10 +111,17 @@ def daily_plan(user: User, now: datetime) -> DailyPlan:
     today = local_today(preferences, now)
     today_began = start_of_day(preferences, today)
     tomorrow_begins = start_of_day(preferences, today + timedelta(days=1))
-    due = memory.schedulable_cards(user).aggregate(
-        now=Count("pk", filter=Q(due__lte=now)),
-        today=Count("pk", filter=Q(due__lt=tomorrow_begins)),
-        overdue=Count("pk", filter=Q(due__lt=today_began)),
+    first_review = ReviewLog.objects.filter(card=OuterRef("pk")).order_by(*memory.REPLAY_ORDER)
+    due = (
+        memory.schedulable_cards(user)
+        .annotate(first_review=Subquery(first_review.values("reviewed_at")[:1]))
+        .aggregate(
+            now=Count("pk", filter=Q(due__lte=now)),
+            today=Count("pk", filter=Q(due__lt=tomorrow_begins)),
+            overdue=Count("pk", filter=Q(due__lt=today_began)),
+            next=Min("due", filter=Q(due__gt=now)),
+            new_today=Count("pk", filter=Q(scenario__isnull=True, first_review__gte=today_began)),
+        )
     )
     # The bank's "never seen" filter, one home for the rule: an exclude() across the cards
     # would test its two conditions on different cards (anyone's question card and this user's
@@ -118,8 +136,12 @@ def daily_plan(user: User, now: datetime) -> DailyPlan:
         due_today=due["today"],
         overdue=due["overdue"],
         unseen=unseen,
+        new_seen_today=due["new_today"],
         new_per_day=preferences.new_per_day,
         needed_per_day=needed_per_day(unseen, days_left),
+        next_review=None
+        if due["next"] is None
+        else due["next"].astimezone(ZoneInfo(preferences.time_zone)),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import zip_longest
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -36,7 +37,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from questions.keypoints import mentions
 from questions.models import Category, KeyPoint, Question, Scenario
-from sessions import memory, scoring
+from sessions import memory, plan, scoring
 from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint
 from sessions.scoring import Grade
 
@@ -44,6 +45,7 @@ MAX_NOTES_LENGTH = 10_000
 SESSION_CLOSED_MESSAGE = "This interview has finished; it can no longer be changed."
 GRADE_CHOICE_MESSAGE = "Choose one of the four grades: Missed, Partial, Solid or Excellent."
 KEY_POINTS_NOT_OF_ITEM_MESSAGE = "Those key points do not belong to this question."
+NOTHING_TO_DRILL_MESSAGE = "Nothing is due and no new questions are left for today."
 UNDO_TOO_LATE_MESSAGE = (
     "That grade can no longer be undone: the interview has moved on. "
     "You can still change it from that question's page or the summary."
@@ -62,8 +64,20 @@ class NotCurrentItem(InterviewError):
     """The posted item is not the one being asked: already graded, or not reached yet."""
 
 
-def draw_questions(*, user: User, categories: Iterable[Category], count: int) -> list[Question]:
-    """Random active questions, those never seen first, then the ones last graded lowest."""
+def draw_questions(
+    *,
+    user: User,
+    categories: Iterable[Category],
+    count: int,
+    now: datetime,
+    among: Q | None = None,
+) -> list[Question]:
+    """`count` active questions drawn evenly across `categories`: round-robin, one from each
+    category in turn, so a large category ("Advanced Topics" holds 80 of the 200) gets no more
+    turns than a small one. Within a category: never seen first, then those with a card due by
+    `now`, then the ones last graded lowest; random among equals. The categories take their
+    turns in the order of the question each offers first (the most needed first). `among`
+    narrows the candidates further."""
     # Seen means shown: questions drawn into an interview that ended before them were not.
     asked_before = Item.objects.filter(
         session__user=user,
@@ -74,13 +88,18 @@ def draw_questions(*, user: User, categories: Iterable[Category], count: int) ->
     last_grade = Subquery(
         asked_before.filter(grade__isnull=False).order_by("-graded_at").values("grade")[:1]
     )
-    candidates = (
+    due = memory.due_cards(user, now).filter(question=OuterRef("pk"))
+    ranked = (
         Question.objects.active()
-        .filter(category__in=list(categories))
-        .annotate(seen=Exists(asked_before), last_grade=last_grade)
-        .order_by("seen", F("last_grade").asc(nulls_first=True), "?")
+        .filter(among or Q(), category__in=categories)
+        .annotate(seen=Exists(asked_before), due=Exists(due), last_grade=last_grade)
+        .order_by("seen", "-due", F("last_grade").asc(nulls_first=True), "?")
     )
-    return list(candidates[:count])
+    by_category: dict[int, list[Question]] = {}
+    for question in ranked:  # dicts keep insertion order: the category with the best head first
+        by_category.setdefault(question.category_id, []).append(question)
+    turns = zip_longest(*by_category.values())
+    return [question for turn in turns for question in turn if question is not None][:count]
 
 
 def interview_length(
@@ -116,6 +135,77 @@ def interview_length(
     return f"{text}, at most {scoring.format_duration(longest)}"
 
 
+def drill_questions(user: User, *, now: datetime, more_new: bool = False) -> list[Question]:
+    """What today's drill asks, in order: the questions with a card due (the question's own or
+    a follow-up's), the lowest predicted recall first, so the most overdue come first; then up to
+    the new questions today's plan still holds (`plan.DailyPlan.new_left_today`, which keeps to
+    the interview date and the candidate's limit), drawn evenly across the categories.
+
+    `more_new` is the "new questions instead" of a day whose share is done: a further
+    `new_per_day` (at least one) never-seen questions, whatever today's share."""
+    due = list(memory.due_cards(user, now).select_related("question"))
+    recall = memory.retrievabilities(due, now)
+    lowest: dict[int, tuple[float, datetime]] = {}
+    by_pk: dict[int, Question] = {}
+    for card in due:
+        key = (recall[card.pk], card.due)
+        lowest[card.question_id] = min(lowest.get(card.question_id, key), key)
+        by_pk[card.question_id] = card.question
+    ordered = sorted(by_pk.values(), key=lambda question: (*lowest[question.pk], question.number))
+    daily = plan.daily_plan(user, now)
+    new_count = max(daily.new_per_day, 1) if more_new else daily.new_left_today
+    if not new_count:
+        return ordered
+    new = draw_questions(
+        user=user,
+        categories=Category.objects.all(),
+        count=new_count,
+        now=now,
+        among=memory.bank_filter(user, "unseen", now) & ~Q(pk__in=list(by_pk)),
+    )
+    return ordered + new
+
+
+def start_drill(
+    user: User,
+    *,
+    now: datetime,
+    seconds_per_item: int,
+    timed: bool = False,
+    more_new: bool = False,
+) -> InterviewSession:
+    """Start today's drill (`drill_questions`), untimed unless `timed` asks for a clock of
+    `seconds_per_item` on each item. Every graded item counts toward the schedule, as a timed
+    interview's do. InterviewError when there is nothing to ask."""
+    questions = drill_questions(user, now=now, more_new=more_new)
+    if not questions:
+        raise InterviewError(NOTHING_TO_DRILL_MESSAGE)
+    return start_session(
+        user=user,
+        questions=questions,
+        mode=InterviewSession.Mode.DRILL,
+        seconds_per_item=seconds_per_item,
+        include_scenarios=True,
+        now=now,
+        timed=timed,
+    )
+
+
+def start_diagnostic(user: User, *, now: datetime, seconds_per_item: int) -> InterviewSession:
+    """A new candidate's first interview: one question from each category, so readiness has a
+    figure for every one of them. Timed, without follow-ups, to stay short."""
+    categories = list(Category.objects.with_active_questions())
+    questions = draw_questions(user=user, categories=categories, count=len(categories), now=now)
+    return start_session(
+        user=user,
+        questions=questions,
+        mode=InterviewSession.Mode.TIMED,
+        seconds_per_item=seconds_per_item,
+        include_scenarios=False,
+        now=now,
+    )
+
+
 @transaction.atomic
 def start_session(
     *,
@@ -126,8 +216,12 @@ def start_session(
     include_scenarios: bool,
     now: datetime,
     counts_toward_schedule: bool = True,
+    timed: bool | None = None,
 ) -> InterviewSession:
-    """Create a session asking `questions` in this order, each followed by its scenarios."""
+    """Create a session asking `questions` in this order, each followed by its scenarios.
+
+    `timed` says whether each item has a clock of `seconds_per_item`; by default a timed
+    interview's items do and the others' do not (a drill chooses)."""
     if not questions:
         raise InterviewError("There are no questions to ask.")
     session = InterviewSession.objects.create(
@@ -139,7 +233,9 @@ def start_session(
         started_at=now,
     )
     session.categories.set({question.category_id for question in questions})
-    time_limit = seconds_per_item if mode == InterviewSession.Mode.TIMED else None
+    if timed is None:
+        timed = mode == InterviewSession.Mode.TIMED
+    time_limit = seconds_per_item if timed else None
     scenarios_by_question: dict[int, list[Scenario]] = {}
     if include_scenarios:
         for scenario in Scenario.objects.filter(question__in=questions).order_by("position"):

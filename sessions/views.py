@@ -26,6 +26,7 @@ from sessions import charts, export, memory, plan, progress, readiness, scoring,
 from sessions.checklist import checklist
 from sessions.forms import (
     CategoryChoiceField,
+    DrillForm,
     GradeForm,
     HistoryFilterForm,
     KeyPointsForm,
@@ -184,7 +185,10 @@ def new_session(request: AuthenticatedHttpRequest) -> HttpResponse:
             return prompt
         data = form.cleaned_data
         questions = services.draw_questions(
-            user=request.user, categories=data["categories"], count=data["question_count"]
+            user=request.user,
+            categories=data["categories"],
+            count=data["question_count"],
+            now=timezone.now(),
         )
         session = services.start_session(
             user=request.user,
@@ -567,6 +571,55 @@ def practise(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(session)
 
 
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def drill(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Today's drill: what it holds and its clock choice; a POST starts it. With nothing due and
+    today's new questions done, the page says when the next review is and offers new ones."""
+    now = timezone.now()
+    form = DrillForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        if prompt := _replacing_open_interview(request):
+            return prompt
+        data = form.cleaned_data
+        try:
+            session = services.start_drill(
+                request.user,
+                now=now,
+                timed=data["timed"],
+                seconds_per_item=data["seconds_per_item"],
+                more_new=data["more_new"],
+            )
+        except services.InterviewError as refused:
+            error = str(refused)
+        else:
+            return redirect(session)
+    daily = plan.daily_plan(request.user, now)
+    context = {"form": form, "plan": daily, "error": error}
+    status = 400 if form.errors or error else 200
+    return render(request, "sessions/drill.html", context, status=status)
+
+
+@login_required
+@require_POST
+def diagnostic(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new candidate's first interview, one question per category (the dashboard offers it)."""
+    if prompt := _replacing_open_interview(request):
+        return prompt
+    try:
+        session = services.start_diagnostic(
+            request.user,
+            now=timezone.now(),
+            seconds_per_item=StartSessionForm.base_fields["seconds_per_item"].initial,
+        )
+    except services.InterviewError as refused:
+        messages.warning(request, str(refused))
+        return redirect("home")
+    return redirect(session)
+
+
 @login_required
 @require_GET
 def question_attempts(request: AuthenticatedHtmxHttpRequest, number: int) -> HttpResponse:
@@ -596,6 +649,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     series = progress.score_series(user)
     categories = progress.category_averages(user)
     context = {
+        "plan": plan.daily_plan(user, timezone.now()),
         "in_progress": in_progress,
         "recent": progress.recent_sessions(user, RECENT_SESSIONS),
         "chart": charts.score_chart(series),
@@ -646,7 +700,10 @@ def practise_category(request: AuthenticatedHttpRequest) -> HttpResponse:
         return prompt
     defaults = StartSessionForm.base_fields
     questions = services.draw_questions(
-        user=request.user, categories=[category], count=defaults["question_count"].initial
+        user=request.user,
+        categories=[category],
+        count=defaults["question_count"].initial,
+        now=timezone.now(),
     )
     try:
         session = services.start_session(

@@ -67,6 +67,7 @@ def pages(client: Client, owner: User) -> dict[str, str]:
         "question detail": "/questions/1/",
         "readiness": "/readiness/",
         "plan": "/readiness/plan/",
+        "drill": "/interviews/drill/",
         "account settings": "/accounts/settings/",
         "summary": summary_url(finished),
         "item record": finished.item_url(0),

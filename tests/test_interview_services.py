@@ -74,18 +74,18 @@ class TestDrawQuestions:
     def test_it_never_draws_the_same_question_twice(self, bank: ParsedBank, owner: User) -> None:
         categories = Category.objects.all()
         for _ in range(5):
-            drawn = services.draw_questions(user=owner, categories=categories, count=30)
+            drawn = services.draw_questions(user=owner, categories=categories, count=30, now=T0)
             assert len(drawn) == 30
             assert len({question.pk for question in drawn}) == 30
 
     def test_it_draws_only_from_the_chosen_categories(self, bank: ParsedBank, owner: User) -> None:
         chosen = list(Category.objects.order_by("position")[1:3])
-        drawn = services.draw_questions(user=owner, categories=chosen, count=20)
+        drawn = services.draw_questions(user=owner, categories=chosen, count=20, now=T0)
         in_chosen = Question.objects.filter(category__in=chosen)
         assert in_chosen.count() == 20
         assert {q.pk for q in drawn} == set(in_chosen.values_list("pk", flat=True))
 
-        drawn = services.draw_questions(user=owner, categories=chosen[:1], count=5)
+        drawn = services.draw_questions(user=owner, categories=chosen[:1], count=5, now=T0)
         assert {q.category_id for q in drawn} == {chosen[0].pk}
 
     def test_it_draws_only_active_questions(self, owner: User) -> None:
@@ -93,7 +93,7 @@ class TestDrawQuestions:
         Question.objects.filter(number__in=[2, 4, 5]).update(is_active=False)
 
         drawn = services.draw_questions(
-            user=owner, categories=Category.objects.all(), count=len(questions)
+            user=owner, categories=Category.objects.all(), count=len(questions), now=T0
         )
 
         assert sorted(q.number for q in drawn) == [1, 3, 6]
@@ -107,7 +107,9 @@ class TestDrawQuestions:
         make_history(make_other_user(), [(q, Grade.EXCELLENT) for q in unseen], now=T0)
 
         for _ in range(5):
-            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=3)
+            drawn = services.draw_questions(
+                user=owner, categories=Category.objects.all(), count=3, now=T0
+            )
             assert {q.pk for q in drawn} == {q.pk for q in unseen}
 
     def test_a_question_shown_but_not_graded_counts_as_seen(self, owner: User) -> None:
@@ -117,7 +119,9 @@ class TestDrawQuestions:
         services.end_session(session=past, now=T0 - timedelta(days=1))
 
         for _ in range(10):
-            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
+            drawn = services.draw_questions(
+                user=owner, categories=Category.objects.all(), count=1, now=T0
+            )
             assert drawn == [unseen]
 
     def test_a_question_never_reached_still_counts_as_unseen(self, owner: User) -> None:
@@ -130,7 +134,9 @@ class TestDrawQuestions:
         services.end_session(session=past, now=T0 - timedelta(days=1))  # before the second one
 
         for _ in range(10):
-            drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=1)
+            drawn = services.draw_questions(
+                user=owner, categories=Category.objects.all(), count=1, now=T0
+            )
             assert drawn == [never_reached]
 
     def test_it_prefers_the_lowest_last_grade_among_seen_questions(self, owner: User) -> None:
@@ -145,15 +151,17 @@ class TestDrawQuestions:
         make_history(owner, [(q5, Grade.EXCELLENT)], now=T0 - timedelta(days=2))
         categories = Category.objects.all()
 
-        drawn = services.draw_questions(user=owner, categories=categories, count=3)
+        drawn = services.draw_questions(user=owner, categories=categories, count=3, now=T0)
         assert [q.number for q in drawn] == [3, 4, 2]
 
-        drawn = services.draw_questions(user=owner, categories=categories, count=5)
+        drawn = services.draw_questions(user=owner, categories=categories, count=5, now=T0)
         assert [q.number for q in drawn][:3] == [3, 4, 2]
         assert {q.number for q in drawn[3:]} == {1, 5}
 
     def test_the_session_keeps_the_order_it_drew(self, bank: ParsedBank, owner: User) -> None:
-        drawn = services.draw_questions(user=owner, categories=Category.objects.all(), count=12)
+        drawn = services.draw_questions(
+            user=owner, categories=Category.objects.all(), count=12, now=T0
+        )
         session = start_interview(owner, drawn)
 
         asked = list(
@@ -161,7 +169,7 @@ class TestDrawQuestions:
         )
         assert [pk for (pk,) in asked] == [q.pk for q in drawn]
         # Drawing again does not reorder a started session.
-        services.draw_questions(user=owner, categories=Category.objects.all(), count=12)
+        services.draw_questions(user=owner, categories=Category.objects.all(), count=12, now=T0)
         again = list(session.items.order_by("position").values_list("question_id", flat=True))
         assert again == [q.pk for q in drawn]
 

@@ -162,7 +162,9 @@ class TestDashboard:
         main = page(logged_in(owner).get("/"))
 
         card = main.find("section", cls="first-step")
-        assert card.find("h2").words == "Start with your first mock interview"
+        assert card.find("h2").words == "Start with a diagnostic interview"
+        (diagnostic,) = card.find_all("form", action="/interviews/diagnostic/")
+        assert diagnostic.find("button").words == "Start the diagnostic"
         assert [a.attrs["href"] for a in card.find_all("a")] == ["/interviews/new/", "/questions/"]
         assert main.find_all("svg") == []
         assert main.find_all("table") == []
@@ -949,8 +951,9 @@ class TestIsolation:
 # On "/" that query replaces the dashboard's own; on the other pages it is new with issue 10,
 # hence one more than before on each of them.
 BUDGETS = {
-    # open interview (the middleware's), recent, series, categories, to practise, flag notices
-    "/": 8,
+    # open interview (the middleware's), recent, series, categories, to practise, flag notices,
+    # and today's plan: the preferences, the cards' counts, the unseen questions
+    "/": 11,
     HISTORY_URL: 7,  # open interview, count, page, its categories, the filter's category list
     f"{HISTORY_URL}?page=5": 7,
     f"{HISTORY_URL}?mode=timed&category=fundamentals-and-basics": 8,  # + the category filter
