@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format bench profile mutate clean
+.PHONY: help run serve test lint format bench bench-scale profile mutate clean
 
 help:
 	@echo "make run    install, migrate, import the bundled bank, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test   install test tools, run ruff, mypy, the migrations check and the whole test suite"
 	@echo "make serve  production mode: collectstatic, migrate, gunicorn (needs DJANGO_SECRET_KEY)"
 	@echo "make bench  load benchmark against gunicorn + PostgreSQL (see docs/performance.md)"
+	@echo "make bench-scale  page times at 10, 100 and 1,000 interviews, gunicorn + PostgreSQL (docs/performance.md)"
 	@echo "make profile  print a pyinstrument profile of one interview step served by gunicorn"
 	@echo "make mutate mutation testing (mutmut) of the interview services, scoring and Markdown"
 	@echo "make format apply ruff's fixes and formatting"
@@ -59,6 +60,11 @@ bench: $(VENV)/.installed-bench
 
 profile: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.profile_step $(PROFILE_ARGS)
+
+# Not part of `make test` either: plays 1,110 interviews through the services (about 2–3 min on
+# 2 cores), then times each page sequentially. SCALE_ARGS: e.g. --reuse, --rounds 25.
+bench-scale: $(VENV)/.installed-postgres
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

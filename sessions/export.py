@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q
 from fsrs import Rating
 
 from questions.models import short_category_name
-from sessions import memory
+from sessions import memory, scoring
 from sessions.models import Card, InterviewSession, Item
 
 CSV_HEADER = [
@@ -51,53 +51,64 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+# What a CSV row reads: only these columns, never the wide prompt and model answer, so each row
+# costs the same small amount to sort, send and turn into Python values.
+_HISTORY_COLUMNS = (
+    "session_id", "session__started_at", "session__mode", "session__status", "position", "kind",
+    "label", "category__name", "question__number", "grade", "timed_out", "skipped", "shown_at",
+    "revealed_at", "graded_at", "key_points_total", "key_points_covered", "review__rating",
+    "review__reviewed_at", "notes",
+)  # fmt: skip
+
+
 def history_csv_lines(user: User) -> Iterator[str]:
     """The CSV export, one line at a time: every item of every session of the user, except
     the items an open interview has not shown yet (what is coming next stays unseen)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
-    items = (
+    rows = (
         Item.objects.filter(session__user=user)
         .exclude(session__status=InterviewSession.Status.IN_PROGRESS, shown_at__isnull=True)
-        .select_related("session", "category")
         .annotate(
-            question_number=F("question__number"),
             key_points_total=Count("key_points"),
             key_points_covered=Count("key_points", filter=Q(key_points__covered=True)),
-            # The review of an item that counted toward the schedule, joined in the same query.
-            rating=F("review__rating"),
-            reviewed_at=F("review__reviewed_at"),
         )
+        # The review of an item that counted toward the schedule, joined in the same query.
+        .values_list(*_HISTORY_COLUMNS)
         .order_by("session__started_at", "session_id", "position")
     )
-    for item in items.iterator(chunk_size=500):
-        taken = item.time_taken
+    for (
+        session_id, started_at, mode, status, position, kind, label, category, number, grade,
+        timed_out, skipped, shown_at, revealed_at, graded_at, key_points_total,
+        key_points_covered, rating, reviewed_at, notes,
+    ) in rows.iterator(chunk_size=2000):  # fmt: skip
+        taken = scoring.time_taken(shown_at, revealed_at)
         yield _guarded_row(
             writer,
             [
-                item.session_id,
-                _iso(item.session.started_at),
-                item.session.mode,
-                item.session.status,
-                item.position + 1,
-                item.kind,
-                item.label,
-                short_category_name(item.category.name),
-                item.question_number,
-                item.grade_label,
-                "" if item.grade is None else item.grade,
-                "yes" if item.timed_out else "no",
-                "yes" if item.skipped else "no",
-                _iso(item.shown_at),
-                _iso(item.revealed_at),
-                _iso(item.graded_at),
+                session_id,
+                _iso(started_at),
+                mode,
+                status,
+                position + 1,
+                kind,
+                label,
+                short_category_name(category),
+                number,
+                scoring.grade_label(grade, skipped=skipped, shown=shown_at is not None),
+                "" if grade is None else grade,
+                "yes" if timed_out else "no",
+                "yes" if skipped else "no",
+                _iso(shown_at),
+                _iso(revealed_at),
+                _iso(graded_at),
                 "" if taken is None else round(taken.total_seconds()),
-                item.key_points_total,
+                key_points_total,
                 # Ticks exist only once the answer was revealed.
-                item.key_points_covered if item.is_revealed else "",
-                "" if item.rating is None else Rating(item.rating).name,
-                _iso(item.reviewed_at),
-                item.notes,
+                key_points_covered if revealed_at is not None else "",
+                "" if rating is None else Rating(rating).name,
+                _iso(reviewed_at),
+                notes,
             ],
         )
 

@@ -71,7 +71,9 @@ class InterviewSession(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["user", "-started_at"], name="session_user_started"),
+            # Newest first with the id as the tie-break, as the history pages and the dashboard
+            # order them: a page (or the latest few) is read off the index, no sort.
+            models.Index(fields=["user", "-started_at", "-id"], name="session_user_started_id"),
             # Every page load looks for the user's open interviews (services.settle_open_sessions).
             models.Index(
                 fields=["user"], condition=Q(status="in_progress"), name="session_user_open"

@@ -123,9 +123,10 @@ def daily_plan(user: User, now: datetime) -> DailyPlan:
             new_today=Count("pk", filter=Q(scenario__isnull=True, first_review__gte=today_began)),
         )
     )
-    unseen = (
-        Question.objects.active().exclude(cards__user=user, cards__scenario__isnull=True).count()
-    )
+    # The bank's "never seen" filter, one home for the rule: an exclude() across the cards
+    # would test its two conditions on different cards (anyone's question card and this user's
+    # follow-up card) and, as two subqueries per question, cost more too.
+    unseen = Question.objects.active().filter(memory.bank_filter(user, "unseen", now)).count()
     interview_date = preferences.interview_date
     days_left = None if interview_date is None else (interview_date - today).days
     return DailyPlan(

@@ -1,6 +1,9 @@
 """Read-only views of a candidate's progress: every figure is aggregated in the database.
 
-Each function runs a fixed number of queries however many sessions the user has.
+Each function runs a fixed number of queries however many sessions the user has (the score
+trend one, or two when its latest sessions hold too few scores), and none evaluates a subquery
+per row: what a page reads grows at most linearly with the user's items (tests/test_scale_plans.py,
+docs/performance.md).
 """
 
 from __future__ import annotations
@@ -10,17 +13,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
-from django.db.models import (
-    BooleanField,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import FirstValue, RowNumber
 
 from questions.models import Question
 from sessions import scoring
@@ -63,18 +57,41 @@ class ScorePoint:
     percent: int
 
 
+def _closed_sessions(user: User) -> QuerySet[InterviewSession]:
+    """The user's sessions that are over, newest first (index `session_user_started_id`)."""
+    return (
+        InterviewSession.objects.filter(user=user)
+        .exclude(status=InterviewSession.Status.IN_PROGRESS)
+        .order_by("-started_at", "-pk")
+    )
+
+
+def recent_sessions(
+    user: User, limit: int
+) -> list[WithAnnotations[InterviewSession, SessionTotals]]:
+    """The latest `limit` sessions that are over, newest first, with their totals: only those
+    sessions' items are added up, so it costs the same however long the history."""
+    latest = _closed_sessions(user).values("pk")[:limit]
+    return list(sessions_with_totals(user).filter(pk__in=latest))
+
+
 def score_series(user: User, limit: int = CHART_SESSIONS) -> list[ScorePoint]:
     """Scores of the latest closed sessions with at least one graded item, oldest first.
 
     An open interview has no final score yet and one with nothing graded has none at all, so
     neither is plotted (an interview ended at once would otherwise drag the trend to 0 %).
     """
-    rows = (
-        sessions_with_totals(user)
-        .exclude(status=InterviewSession.Status.IN_PROGRESS)
-        .filter(graded__gt=0)
-        .values("pk", "started_at", "points", "graded")[:limit]
-    )
+    fields = ("pk", "started_at", "points", "graded")
+    closed = _closed_sessions(user).values("pk")
+    # Nearly every closed session has a grade, so the latest 2 × limit nearly always hold
+    # `limit` scored ones and only their items are added up; the whole history is read only
+    # when that window is full and still short of scores.
+    window = 2 * limit
+    latest = list(sessions_with_totals(user).filter(pk__in=closed[:window]).values(*fields))
+    rows = [row for row in latest if row["graded"] > 0][:limit]
+    if len(rows) < limit and len(latest) == window:
+        everything = sessions_with_totals(user).filter(pk__in=closed, graded__gt=0)
+        rows = list(everything.values(*fields)[:limit])
     return [
         ScorePoint(row["pk"], row["started_at"], score_percent(row["points"], row["graded"]) or 0)
         for row in reversed(rows)
@@ -110,27 +127,40 @@ def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[Quest
     Worst first: by that last grade (skipped lowest), then by how often the question timed out.
     """
     # An attempt is over once graded or skipped; the question on screen right now is not one.
-    attempts = Item.objects.filter(
-        Q(grade__isnull=False) | Q(skipped=True),
-        session__user=user,
-        kind=Item.Kind.QUESTION,
-        shown_at__isnull=False,
-    )
-    last_attempt = attempts.filter(question=OuterRef("question")).order_by("-shown_at", "-pk")
+    # Each attempt row carries its question's figures as window functions (one pass over the
+    # user's attempts, sorted once by question), so the cost grows with the attempts, not with
+    # their square as a "last attempt" subquery per row did.
+    question = [F("question")]
+    newest_first = [F("shown_at").desc(), F("pk").desc()]
     rows = (
-        attempts.filter(question__is_active=True)
-        .values("question__number", "question__title")
+        Item.objects.filter(
+            Q(grade__isnull=False) | Q(skipped=True),
+            session__user=user,
+            kind=Item.Kind.QUESTION,
+            shown_at__isnull=False,
+            question__is_active=True,
+        )
         .annotate(
-            attempt_count=Count("pk"),
-            timed_out_count=Count("pk", filter=Q(timed_out=True)),
-            last_grade=Subquery(last_attempt.values("grade")[:1], output_field=IntegerField()),
-            last_timed_out=Subquery(
-                last_attempt.values("timed_out")[:1], output_field=BooleanField()
+            newest=Window(RowNumber(), partition_by=question, order_by=newest_first),
+            attempt_count=Window(Count("pk"), partition_by=question),
+            timed_out_count=Window(Count("pk", filter=Q(timed_out=True)), partition_by=question),
+            last_grade=Window(FirstValue("grade"), partition_by=question, order_by=newest_first),
+            last_timed_out=Window(
+                FirstValue("timed_out"), partition_by=question, order_by=newest_first
             ),
         )
-        # A question answered well and in time since its bad attempts drops out.
+        # One row per question (its last attempt); a question answered well and in time since
+        # its bad attempts drops out.
+        .filter(newest=1)
         .filter(scoring.is_weak("last_grade") | Q(last_grade__isnull=True) | Q(last_timed_out=True))
         .order_by(F("last_grade").asc(nulls_first=True), "-timed_out_count", "question__number")
+        .values(
+            "question__number",
+            "question__title",
+            "last_grade",
+            "timed_out_count",
+            "attempt_count",
+        )
     )[:limit]
     return [
         QuestionToPractise(

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import IntegrityError
 
-from questions.models import Question
+from questions.models import Question, Scenario
 from sessions import plan
 from sessions.models import Card, Grade, Preferences
 from tests.cast import T0, answer, make_question, start_interview
@@ -115,6 +115,17 @@ class TestNewQuestions:
         graded(owner, questions[:2], grade=Grade.MISSED)
         Question.objects.filter(pk=questions[4].pk).update(is_active=False)
         assert plan.daily_plan(owner, T0).unseen == 2
+
+    def test_only_my_own_card_of_the_question_makes_it_seen(
+        self, owner: User, other_user: User
+    ) -> None:
+        # My card of its follow-up and someone else's card of the question itself, together,
+        # are not my card of the question.
+        question = make_question(1)
+        scenario = Scenario.objects.create(question=question, label="1.1", prompt="P", answer="A")
+        Card.objects.create(user=owner, question=question, scenario=scenario, state=1, due=T0)
+        Card.objects.create(user=other_user, question=question, state=1, due=T0)
+        assert plan.daily_plan(owner, T0).unseen == 1
 
     def test_without_a_date_a_day_adds_up_to_the_limit(self, owner: User) -> None:
         for n in range(1, 16):

@@ -271,6 +271,19 @@ class TestScoreSeries:
     def test_it_is_empty_for_a_newcomer(self, owner: User, history: list[InterviewSession]) -> None:
         assert progress.score_series(make_user("newcomer")) == []
 
+    def test_it_looks_past_a_run_of_sessions_without_a_score(
+        self, owner: User, history: list[InterviewSession], questions: dict[int, Question]
+    ) -> None:
+        # The latest 2 × limit closed sessions are read first; four ended at once fill that
+        # window with nothing to chart, so the older scored ones are found in the rest.
+        for day in range(8, 12):
+            play(owner, pick(questions, 18), [], at=T0 + day * DAY, end_early=True)
+        _, _, abandoned, best = history
+
+        series = progress.score_series(owner, limit=2)
+
+        assert [point.session_id for point in series] == [abandoned.pk, best.pk]
+
 
 class TestCategoryAverages:
     def test_it_averages_graded_items_per_category_weakest_last(

@@ -23,7 +23,15 @@ from time_machine import TimeMachineFixture
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions.models import Card, Grade, InterviewSession, Item, ReviewLog
-from tests.cast import HTMX, T0, count_queries, logged_in, messages_of, summary_url
+from tests.cast import (
+    HTMX,
+    T0,
+    count_queries,
+    logged_in,
+    make_question,
+    messages_of,
+    summary_url,
+)
 from tests.dom import Node, form_data, parse
 from tests.histories import LATE, Answer, bulk_history, bulk_reviews, play
 
@@ -1025,3 +1033,15 @@ def test_the_queries_do_not_grow_with_the_number_of_categories(
     large = count_queries(client, "/", django_assert_max_num_queries, small)
 
     assert large == small
+
+
+def test_the_csv_streams_in_chunks_of_lines(owner: User, owner_client: Client) -> None:
+    # One write per chunk, not per row; each chunk ends at a line's end.
+    pool = [make_question(number) for number in range(1, 11)]
+    bulk_history(owner, pool, sessions=45, items_per_session=10)
+
+    response = owner_client.get(CSV_URL)
+    chunks = list(response.streaming_content)
+
+    assert [chunk.count(b"\r\n") for chunk in chunks] == [200, 200, 51]  # 1 header + 450 rows
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
