@@ -6,11 +6,11 @@
    through `sessions.services` (start, show, reveal, grade) with a seeded random generator and
    a fixed clock, so every run builds the same history. Nothing is bulk-created: each grade logs
    its FSRS review and moves its card as in real use.
-3. Starts gunicorn from gunicorn.conf.py with production settings (`bench.scale_settings`: the
-   project's settings plus one benchmark-only bare view) on 127.0.0.1, signs each candidate in
-   through the log-in form, then requests every page in turn, sequentially, `--rounds` times
-   after one warm-up, and prints each page's median time at each size and its ratio to the bare
-   view's median in the same run.
+3. Starts gunicorn from gunicorn.conf.py with production settings (`bench.settings`: the
+   project's settings plus the benchmark-only bare view, the floor `make bench` uses too) on
+   127.0.0.1, signs each candidate in through the log-in form, then requests every page in
+   turn, sequentially, `--rounds` times after one warm-up, and prints each page's median time
+   at each size and its ratio to the bare view's median in the same run.
 
 The measuring part (`pages_for`, `measure`, `report`) takes any fetch function, so the smoke
 test (tests/test_bench_scale.py) runs it on the test client without gunicorn.
@@ -56,7 +56,7 @@ SECONDS_PER_ITEM = 120
 LAST_START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 INTERVAL = timedelta(hours=8)
 PASSWORD = "Scale-bench-lantern-15"
-BARE_PATH = "/bench/bare/"  # bench/scale_urls.py serves it
+BARE_PATH = "/bench/floor"  # bench/urls.py serves it
 HISTORY_PAGE_SIZE = 20  # sessions.views.HISTORY_PAGE_SIZE, read without importing Django
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -353,7 +353,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.scale_settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_STATIC_ROOT": static_root,

@@ -15,7 +15,7 @@ from questions.bank import ParsedBank
 from sessions.models import InterviewSession, Item
 from tests.cast import logged_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.scale_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
 
 SIZES = (1, 3)
 
