@@ -100,10 +100,10 @@ class CacheHeadersMiddleware:
     """What caches may keep: nothing of a signed-in user's pages, and an htmx fragment never in
     place of its page.
 
-    A response made for a signed-in user (the session was read and holds one: the dashboard,
-    interviews, history, exports, settings, readiness, and every other page showing whose it
-    is) gets `Cache-Control: private, no-store`, so no proxy and no browser cache keeps it, for
-    the next person at a shared computer to see with Back. A response chosen by whether the
+    A response made for a signed-in user (the request looked up who it is and found one: the
+    dashboard, interviews, history, exports, settings, readiness, and every other page showing
+    whose it is) gets `Cache-Control: private, no-store`, so no proxy and no browser cache keeps
+    it, for the next person at a shared computer to see with Back. A response chosen by whether the
     request came from htmx (a view asked `request.htmx`) gets `Vary: HX-Request`, as Django's
     session middleware adds `Vary: Cookie` once the session is read: the browser must not answer
     a page load with the bare results fragment it fetched for a live search.
@@ -117,7 +117,11 @@ class CacheHeadersMiddleware:
         response = self.get_response(request)
         if watched.consulted:
             patch_vary_headers(response, sorted(watched.consulted))
-        if request.session.accessed and request.user.is_authenticated:
+        # Only a user the request already looked up (AuthenticationMiddleware caches it there):
+        # asking again here would query the database once more, and, with the database away,
+        # wait out a second connect timeout before the 503 page could leave.
+        user = getattr(request, "_cached_user", None)
+        if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
 
