@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.run import BIN, ROOT, prepare_database, wait_until_up
+from bench.run import BIN, ROOT, gunicorn_env, prepare_database, wait_until_up
 
 
 def post(base: str, account: dict[str, Any], path: str, data: dict[str, str]) -> None:
@@ -57,18 +56,7 @@ def main() -> None:
         profiles = args.keep or Path(work) / "profiles"
         profiles.mkdir(parents=True, exist_ok=True)
         base = f"http://127.0.0.1:{args.port}"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": args.database_url,
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_STATIC_ROOT": str(Path(work) / "static"),
-            "GUNICORN_BIND": f"127.0.0.1:{args.port}",
-            "GUNICORN_WORKERS": "1",
-            "GUNICORN_LOG_LEVEL": "warning",
-            "GUNICORN_ACCESS_LOG": "",
-        }
+        env = gunicorn_env(args.database_url, args.port, 1, Path(work))
         prepare_database(env, args.database_url)
         accounts_file = Path(work) / "accounts.json"
         subprocess.run(

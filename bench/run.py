@@ -73,6 +73,23 @@ def summarise(records: list[list[Any]], name: str) -> dict[str, Any]:
     }
 
 
+def gunicorn_env(database_url: str, port: int, workers: int, work: Path) -> dict[str, str]:
+    """The environment gunicorn runs the benchmark under: production settings plus bench/settings,
+    a fresh secret key, static files collected into the run's own directory, no access log."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_STATIC_ROOT": str(work / "static"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_ACCESS_LOG": "",
+    }
+
+
 def prepare_database(env: dict[str, str], database_url: str) -> None:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -281,16 +298,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DATABASE_URL": args.database_url,
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_STATIC_ROOT": str(Path(work) / "static"),
-            "GUNICORN_BIND": f"127.0.0.1:{args.port}",
-            "GUNICORN_WORKERS": str(args.workers),
-            "GUNICORN_LOG_LEVEL": "warning",
-            "GUNICORN_ACCESS_LOG": "",
+            **gunicorn_env(args.database_url, args.port, args.workers, Path(work)),
             "BENCH_BASE": f"http://127.0.0.1:{args.port}",
             "BENCH_THINK": str(args.think),
         }
