@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import fsrs
 from django.contrib.auth.models import User
 
-from questions.models import Question
+from questions.models import Question, Scenario
 from sessions import memory, services
 from sessions.models import Card, Grade, InterviewSession, Item, ReviewLog
 from tests.cast import LIMIT, T0, start_interview
@@ -180,3 +181,34 @@ def bulk_reviews(user: User) -> None:
         batch_size=1000,
     )
     memory.rebuild(Card.objects.filter(user=user))
+
+
+def bulk_full_memory(owner: User, other_user: User, pool: Sequence[Question]) -> None:
+    """The query budgets' large case: 225 sessions of 10 items and their reviews (2,000 and more)
+    for the owner, with a card for every question the history missed and for each follow-up
+    (every card the bank allows, 224), plus another user's 50 sessions and reviews."""
+    day = timedelta(days=1)
+    bulk_history(owner, pool, sessions=225, items_per_session=10)
+    bulk_history(other_user, pool, sessions=50, items_per_session=10)
+    bulk_reviews(owner)
+    bulk_reviews(other_user)
+    have = set(Card.objects.filter(user=owner).values_list("question_id", flat=True))
+    Card.objects.bulk_create(
+        Card(
+            user=owner,
+            question_id=question_id,
+            scenario_id=scenario_id,
+            state=fsrs.State.Review,
+            stability=4.0,
+            difficulty=5.0,
+            due=T0 + 200 * day,
+            last_review=T0 + 190 * day,
+            reviews=1,
+        )
+        for question_id, scenario_id in [
+            *((q.pk, None) for q in pool if q.pk not in have),
+            *Scenario.objects.values_list("question_id", "pk"),
+        ]
+    )
+    assert Card.objects.filter(user=owner).count() == 224
+    assert ReviewLog.objects.filter(card__user=owner).count() >= 2000

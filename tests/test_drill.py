@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import fsrs
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -24,7 +23,7 @@ from sessions import memory, plan, readiness, services
 from sessions.models import Card, Grade, InterviewSession, Item, Preferences, ReviewLog
 from tests.cast import T0, answer, count_queries, logged_in, make_question, start_interview
 from tests.dom import Node, parse
-from tests.histories import bulk_history, bulk_reviews
+from tests.histories import bulk_full_memory
 
 pytestmark = pytest.mark.django_db
 
@@ -587,30 +586,7 @@ def test_the_queries_do_not_grow_with_cards_and_reviews(
         {"/": DASHBOARD_BUDGET, "start": DRILL_START_BUDGET, "first": FIRST_ITEM_BUDGET}
     )
 
-    bulk_history(owner, pool, sessions=225, items_per_session=10)
-    bulk_history(other_user, pool, sessions=50, items_per_session=10)
-    bulk_reviews(owner)
-    bulk_reviews(other_user)
-    have = set(Card.objects.filter(user=owner).values_list("question_id", flat=True))
-    Card.objects.bulk_create(
-        Card(
-            user=owner,
-            question_id=question_id,
-            scenario_id=scenario_id,
-            state=fsrs.State.Review,
-            stability=4.0,
-            difficulty=5.0,
-            due=T0 + 200 * DAY,
-            last_review=T0 + 190 * DAY,
-            reviews=1,
-        )
-        for question_id, scenario_id in [
-            *((q.pk, None) for q in pool if q.pk not in have),
-            *Scenario.objects.values_list("question_id", "pk"),
-        ]
-    )
-    assert Card.objects.filter(user=owner).count() == 224
-    assert ReviewLog.objects.filter(card__user=owner).count() >= 2000
+    bulk_full_memory(owner, other_user, pool)
     large = measure(small)
 
     assert large == small

@@ -20,7 +20,7 @@ from time_machine import TimeMachineFixture
 from questions.bank import ParsedBank
 from questions.models import Category, Question, Scenario
 from sessions import plan, readiness
-from sessions.models import Card, Grade, InterviewSession, Preferences, ReviewLog
+from sessions.models import Card, Grade, InterviewSession, Preferences
 from sessions.scoring import recall_percent
 from tests.cast import (
     T0,
@@ -31,7 +31,7 @@ from tests.cast import (
     start_interview,
 )
 from tests.dom import Node, parse
-from tests.histories import bulk_history, bulk_reviews
+from tests.histories import bulk_full_memory
 
 pytestmark = pytest.mark.django_db
 
@@ -441,32 +441,7 @@ def test_the_queries_do_not_grow_with_cards_and_reviews(
     small = count_queries(client, URL, django_assert_max_num_queries, BUDGET)
 
     pool = list(Question.objects.order_by("number"))
-    bulk_history(owner, pool, sessions=225, items_per_session=10)
-    bulk_history(other_user, pool, sessions=50, items_per_session=10)
-    bulk_reviews(owner)
-    bulk_reviews(other_user)
-    # A card for every question the history missed and for each follow-up: every card the bank
-    # allows.
-    have = set(Card.objects.filter(user=owner).values_list("question_id", flat=True))
-    Card.objects.bulk_create(
-        Card(
-            user=owner,
-            question_id=question_id,
-            scenario_id=scenario_id,
-            state=fsrs.State.Review,
-            stability=4.0,
-            difficulty=5.0,
-            due=T0 + 200 * DAY,
-            last_review=T0 + 190 * DAY,
-            reviews=1,
-        )
-        for question_id, scenario_id in [
-            *((q.pk, None) for q in pool if q.pk not in have),
-            *Scenario.objects.values_list("question_id", "pk"),
-        ]
-    )
-    assert Card.objects.filter(user=owner).count() == 224
-    assert ReviewLog.objects.filter(card__user=owner).count() >= 2000
+    bulk_full_memory(owner, other_user, pool)
     large = count_queries(client, URL, django_assert_max_num_queries, small)
 
     assert large == small
