@@ -339,6 +339,56 @@ class ReviewLog(models.Model):
         return f"{Rating(self.rating).name} on {self.item}"
 
 
+class QuestionProgress(models.Model):
+    """A user's attempts at one question so far, kept for the dashboard's "questions to
+    practise" so that reading it costs the same however long the history.
+
+    Derived from the items (`sessions.tallies` keeps it in the same transaction as every grade,
+    undo and end of an interview, and rebuilds it from the items on demand). A row exists from
+    the first interview that asks the question; `attempts` counts the question's items that are
+    over (graded or skipped after being shown), not its follow-ups.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    timed_out = models.PositiveIntegerField(default=0)
+    # The newest attempt (by shown time): its grade and time-out are read through it, so a
+    # changed grade needs no update here.
+    last_item = models.ForeignKey(
+        Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "question progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="unique_question_progress")
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress of {self.user} on question {self.question_id}"
+
+
+class CategoryProgress(models.Model):
+    """A user's totals in one category (the items' own category, as the summary counts them):
+    the dashboard's category averages, kept by `sessions.tallies` like QuestionProgress."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    graded = models.PositiveIntegerField(default=0)
+    points = models.PositiveIntegerField(default=0)
+    unanswered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "category progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="unique_category_progress")
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress of {self.user} in category {self.category_id}"
+
+
 class Preferences(models.Model):
     """What a candidate chose for their own preparation; absent until they first save it, and
     then `sessions.plan.preferences_for` answers the defaults."""

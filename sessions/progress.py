@@ -2,8 +2,10 @@
 
 Each function runs a fixed number of queries however many sessions the user has (the score
 trend one, or two when its latest sessions hold too few scores), and none evaluates a subquery
-per row: what a page reads grows at most linearly with the user's items (tests/test_scale_plans.py,
-docs/performance.md).
+per row (tests/test_scale_plans.py). The dashboard's all-time figures (questions to practise,
+category averages) are read off the tallies `sessions.tallies` keeps, so they cost the same
+however long the history; the others read a bounded number of the latest sessions
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import FirstValue, RowNumber
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from questions.models import Question
+from questions.models import Question, short_category_name
 from sessions import scoring
-from sessions.models import InterviewSession, Item, SessionTotals
+from sessions.models import (
+    CategoryProgress,
+    InterviewSession,
+    Item,
+    QuestionProgress,
+    SessionTotals,
+)
 from sessions.scoring import CategoryScore, grade_label, score_percent
 
 if TYPE_CHECKING:
@@ -99,12 +106,20 @@ def score_series(user: User, limit: int = CHART_SESSIONS) -> list[ScorePoint]:
 
 
 def category_averages(user: User) -> list[CategoryScore]:
-    """Each category the user has graded items in, weakest first."""
-    scores = scoring.category_scores(Item.objects.filter(session__user=user))
-    return sorted(
-        (score for score in scores if score.graded),
-        key=lambda score: (score.points / score.graded, score.name),
+    """Each category the user has graded items in, weakest first (read off their tallies)."""
+    rows = CategoryProgress.objects.filter(user=user, graded__gt=0).values(
+        "category__name", "graded", "points", "unanswered"
     )
+    scores = [
+        CategoryScore(
+            name=short_category_name(row["category__name"]),
+            graded=row["graded"],
+            points=row["points"],
+            unanswered=row["unanswered"],
+        )
+        for row in rows
+    ]
+    return sorted(scores, key=lambda score: (score.points / score.graded, score.name))
 
 
 @dataclass(frozen=True)
@@ -122,53 +137,27 @@ class QuestionToPractise:
 
 
 def questions_to_practise(user: User, limit: int = PRACTISE_LIMIT) -> list[QuestionToPractise]:
-    """Active questions whose last attempt was weak (`scoring.is_weak`), unanswered or late.
+    """Active questions whose last attempt (`sessions.tallies.attempts`) was weak
+    (`scoring.is_weak`), unanswered or late.
 
     Worst first: by that last grade (skipped lowest), then by how often the question timed out.
+    Read off the user's tallies: one row per question asked, however many attempts.
     """
-    # An attempt is over once graded or skipped; the question on screen right now is not one.
-    # Each attempt row carries its question's figures as window functions (one pass over the
-    # user's attempts, sorted once by question), so the cost grows with the attempts, not with
-    # their square as a "last attempt" subquery per row did.
-    question = [F("question")]
-    newest_first = [F("shown_at").desc(), F("pk").desc()]
     rows = (
-        Item.objects.filter(
-            Q(grade__isnull=False) | Q(skipped=True),
-            session__user=user,
-            kind=Item.Kind.QUESTION,
-            shown_at__isnull=False,
-            question__is_active=True,
-        )
-        .annotate(
-            newest=Window(RowNumber(), partition_by=question, order_by=newest_first),
-            attempt_count=Window(Count("pk"), partition_by=question),
-            timed_out_count=Window(Count("pk", filter=Q(timed_out=True)), partition_by=question),
-            last_grade=Window(FirstValue("grade"), partition_by=question, order_by=newest_first),
-            last_timed_out=Window(
-                FirstValue("timed_out"), partition_by=question, order_by=newest_first
-            ),
-        )
-        # One row per question (its last attempt); a question answered well and in time since
-        # its bad attempts drops out.
-        .filter(newest=1)
+        QuestionProgress.objects.filter(user=user, attempts__gt=0, question__is_active=True)
+        .annotate(last_grade=F("last_item__grade"), last_timed_out=F("last_item__timed_out"))
+        # A question answered well and in time since its bad attempts drops out.
         .filter(scoring.is_weak("last_grade") | Q(last_grade__isnull=True) | Q(last_timed_out=True))
-        .order_by(F("last_grade").asc(nulls_first=True), "-timed_out_count", "question__number")
-        .values(
-            "question__number",
-            "question__title",
-            "last_grade",
-            "timed_out_count",
-            "attempt_count",
-        )
+        .order_by(F("last_grade").asc(nulls_first=True), "-timed_out", "question__number")
+        .values("question__number", "question__title", "last_grade", "timed_out", "attempts")
     )[:limit]
     return [
         QuestionToPractise(
             number=row["question__number"],
             title=row["question__title"],
             last_grade=row["last_grade"],
-            timed_out=row["timed_out_count"],
-            attempts=row["attempt_count"],
+            timed_out=row["timed_out"],
+            attempts=row["attempts"],
         )
         for row in rows
     ]

@@ -17,7 +17,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+)
 
 from questions.models import short_category_name
 
@@ -157,16 +166,22 @@ class CategoryScore:
         return "weak" if percent < 50 else "strong" if percent >= 75 else "fair"
 
 
+def category_totals() -> dict[str, Aggregate]:
+    """What a category's score is made of, as aggregates over its items (an item never shown
+    adds to none of them)."""
+    return {
+        "graded": Count("pk", filter=graded()),
+        "points": Sum("grade", default=0),
+        "unanswered": Count("pk", filter=unanswered()),
+    }
+
+
 def category_scores(items: QuerySet[Item]) -> list[CategoryScore]:
     """Per category of the shown `items`: graded count, points and unanswered, in bank order."""
     rows = (
         items.filter(shown_at__isnull=False)
         .values("category__name", "category__position")
-        .annotate(
-            graded=Count("pk", filter=graded()),
-            points=Sum("grade", default=0),
-            unanswered=Count("pk", filter=unanswered()),
-        )
+        .annotate(**category_totals())
         .order_by("category__position", "category__name")
     )
     return [

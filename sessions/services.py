@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from questions.keypoints import mentions
 from questions.models import Category, KeyPoint, Question, Scenario
-from sessions import memory, plan, scoring
+from sessions import memory, plan, scoring, tallies
 from sessions.models import GradeChange, InterviewSession, Item, ItemKeyPoint, Recording
 from sessions.scoring import Grade
 
@@ -276,6 +276,7 @@ def start_session(
     first.deadline_at = now + timedelta(seconds=time_limit) if time_limit else None
     Item.objects.bulk_create(items)
     _snapshot_key_points(items)
+    tallies.open_rows(session, items)
     return session
 
 
@@ -556,6 +557,7 @@ def grade_and_advance(
     session.status, session.finished_at = status, finished_at
     item.grade, item.graded_at = grade, now
     memory.record_review(session=session, item=item)
+    tallies.grade_moved(item, user_id=session.user_id, old=None, new=grade)
     if following is not None:
         _start_clock(following, now)
     return item, following
@@ -610,6 +612,7 @@ def undo_grade(*, session: InterviewSession, position: int, user: User, now: dat
     session.current_position = position
     item.grade = item.graded_at = None
     memory.rewrite_review(item=item)
+    tallies.grade_moved(item, user_id=session.user_id, old=old_grade, new=None)
     return item
 
 
@@ -632,6 +635,7 @@ def change_grade(
     GradeChange.objects.create(
         item=item, changed_by=user, changed_at=now, old_grade=item.grade, new_grade=grade
     )
+    tallies.grade_moved(item, user_id=session.user_id, old=item.grade, new=grade)
     item.grade = grade
     memory.rewrite_review(item=item)
     return item
@@ -647,7 +651,9 @@ def end_session(
     """Stop early: every ungraded item is recorded as skipped. Ending twice is harmless."""
     locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
     if locked.is_open:
+        tallies.ending(locked)
         locked.items.filter(grade__isnull=True).update(skipped=True)
+        tallies.ended(locked)
         InterviewSession.objects.filter(pk=locked.pk).update(status=status, finished_at=now)
     session.refresh_from_db()
     return session

@@ -16,7 +16,7 @@ import fsrs
 from django.contrib.auth.models import User
 
 from questions.models import Question, Scenario
-from sessions import memory, services
+from sessions import memory, services, tallies
 from sessions.models import Card, Grade, InterviewSession, Item, ReviewLog
 from tests.cast import LIMIT, T0, start_interview
 
@@ -145,6 +145,7 @@ def bulk_history(
         )
     Item.objects.bulk_create(items, batch_size=1000)
     through.objects.bulk_create(links, batch_size=1000)
+    tallies.rebuild([user.pk])  # what the services would have kept while playing them
     return created
 
 

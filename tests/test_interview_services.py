@@ -28,9 +28,9 @@ from tests.cast import (
 pytestmark = pytest.mark.django_db
 
 GRACE = timedelta(seconds=3)  # settings.INTERVIEW_GRACE_SECONDS
-# Session + categories + scenarios + items + their key points (read, then copied), inside one
-# transaction (savepoint in tests).
-START_BUDGET = 9
+# Session + categories + scenarios + items + their key points (read, then copied) + the rows of
+# the dashboard's tallies (questions, categories), inside one transaction (savepoint in tests).
+START_BUDGET = 11
 
 
 # The cast and the props.
