@@ -149,3 +149,19 @@ def rebuild(user_ids: Collection[int], *, apps: Apps = global_apps) -> None:
             for row in totals
         ]
     )
+
+
+def snapshot(user_ids: Collection[int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """These users' tallies as plain rows, to compare before and after a rebuild."""
+    return (
+        list(
+            QuestionProgress.objects.filter(user_id__in=user_ids)
+            .order_by("user", "question")
+            .values_list("user", "question", "attempts", "timed_out", "last_item")
+        ),
+        list(
+            CategoryProgress.objects.filter(user_id__in=user_ids)
+            .order_by("user", "category")
+            .values_list("user", "category", "graded", "points", "unanswered")
+        ),
+    )

@@ -9,12 +9,15 @@ the dashboard's category averages the summary's own rule applied to every item.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import io
 import random
 from datetime import timedelta
-from typing import Any
 
 import pytest
+from django.apps import apps as global_apps
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 
 from questions.bank import ParsedBank
 from questions.models import Category, Question
@@ -27,25 +30,11 @@ from tests.histories import Answer, play
 pytestmark = pytest.mark.django_db
 
 
-def tallied() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    return (
-        list(
-            QuestionProgress.objects.order_by("user", "question").values_list(
-                "user", "question", "attempts", "timed_out", "last_item"
-            )
-        ),
-        list(
-            CategoryProgress.objects.order_by("user", "category").values_list(
-                "user", "category", "graded", "points", "unanswered"
-            )
-        ),
-    )
-
-
 def assert_tallies_derivable(users: list[User]) -> None:
-    kept = tallied()
-    tallies.rebuild([user.pk for user in users])
-    assert tallied() == kept
+    user_ids = [user.pk for user in users]
+    kept = tallies.snapshot(user_ids)
+    tallies.rebuild(user_ids)
+    assert tallies.snapshot(user_ids) == kept
     for user in users:
         every_item = scoring.category_scores(Item.objects.filter(session__user=user))
         assert progress.category_averages(user) == sorted(
@@ -179,3 +168,55 @@ def test_a_question_moved_to_another_category_keeps_its_answers_where_they_were_
 
     assert (average.graded, average.points) == (2, Grade.SOLID)
     assert_tallies_derivable([owner])
+
+
+class TestRebuildProgressCommand:
+    def test_it_changes_nothing_on_a_healthy_database(
+        self, bank: ParsedBank, owner: User, other_user: User
+    ) -> None:
+        play(owner, list(Question.objects.filter(number__in=[1, 2])), [Answer(Grade.MISSED)])
+        kept = tallies.snapshot([owner.pk, other_user.pk])
+        out = io.StringIO()
+
+        call_command("rebuild_progress", stdout=out)
+
+        assert out.getvalue().strip() == "Tallies derived again; 0 users changed."
+        assert tallies.snapshot([owner.pk, other_user.pk]) == kept
+
+    def test_it_puts_right_what_was_changed_outside_the_services(
+        self, bank: ParsedBank, owner: User, other_user: User
+    ) -> None:
+        play(owner, list(Question.objects.filter(number__in=[1, 2])), [Answer(Grade.MISSED)])
+        play(other_user, list(Question.objects.filter(number=3)), [Answer(Grade.SOLID)])
+        kept = tallies.snapshot([owner.pk])
+        Item.objects.filter(session__user=owner, grade=Grade.MISSED).update(grade=Grade.SOLID)
+        other_kept = tallies.snapshot([other_user.pk])
+        out = io.StringIO()
+
+        call_command("rebuild_progress", "owner", stdout=out)
+
+        assert out.getvalue().strip() == "Tallies derived again; 1 user changed."
+        (category,) = progress.category_averages(owner)
+        assert (category.graded, category.points) == (1, Grade.SOLID)
+        assert tallies.snapshot([owner.pk]) != kept
+        assert tallies.snapshot([other_user.pk]) == other_kept
+
+    def test_an_unknown_username_is_an_error(self, owner: User) -> None:
+        with pytest.raises(CommandError, match="No user named 'nobody'."):
+            call_command("rebuild_progress", "nobody")
+
+
+def test_the_migration_fills_the_tallies_of_every_history(
+    bank: ParsedBank, owner: User, other_user: User
+) -> None:
+    # Histories that predate the tallies: what the migration finds on an existing database.
+    play(owner, list(Question.objects.filter(number__in=[1, 2])), [Answer(Grade.MISSED)])
+    play(other_user, list(Question.objects.filter(number=3)), [Answer(Grade.SOLID)])
+    kept = tallies.snapshot([owner.pk, other_user.pk])
+    QuestionProgress.objects.all().delete()
+    CategoryProgress.objects.all().delete()
+    migration = importlib.import_module("sessions.migrations.0008_progress_tallies")
+
+    migration.fill_tallies(global_apps, None)
+
+    assert tallies.snapshot([owner.pk, other_user.pk]) == kept
