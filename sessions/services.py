@@ -400,13 +400,30 @@ def _lock_open_session(session: InterviewSession) -> None:
         raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
 
-def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
-    """The current item and the one after it (None after the last), in one query."""
+def _check_current(session: InterviewSession, position: int) -> None:
     if position != session.current_position:
         raise NotCurrentItem(
             "That question is no longer the current one; here is where the interview stands."
         )
+
+
+def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
+    """The current item and the one after it (None after the last), in one query."""
+    _check_current(session, position)
     return _pair_at(session, position)
+
+
+def _current_item_at(session: InterviewSession, position: int) -> Item:
+    """The current item alone, with what the interview screen shows of it: its category, and
+    the question and follow-up its answer is flagged on. One row and three joins, against the
+    pair's two rows and seven: neither the next item nor the cards are needed before a grade."""
+    _check_current(session, position)
+    # `get` drops Item's ordering, which would join the session only to sort one row.
+    return (
+        session.items.select_related("category", "question", "scenario")
+        .defer("question__answer", "scenario__answer")
+        .get(position=position)
+    )
 
 
 def _pair_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
@@ -448,7 +465,7 @@ def reveal_item(
     """
     _check_notes(notes)
     _lock_open_session(session)
-    item, _ = _item_at(session, position)
+    item = _current_item_at(session, position)
     if item.revealed_at is not None:
         return item
     shown_at = item.shown_at or now
