@@ -26,6 +26,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -483,7 +484,11 @@ def reveal_item(
 def _tick_what_the_notes_mention(item: Item) -> None:
     """Mark (and pre-tick, as a suggestion) the key points the notes mention; the item leaves
     with its key points loaded, for the checklist."""
-    prefetch_related_objects([item], "key_points")
+    # Ordered by position alone: ItemKeyPoint's ordering ("item", then Item's and the session's)
+    # would join the item and the session to sort the points of one item.
+    prefetch_related_objects(
+        [item], Prefetch("key_points", queryset=ItemKeyPoint.objects.order_by("position"))
+    )
     points = list(item.key_points.all())
     found = mentions([point.text for point in points], item.notes, topic=item.prompt)
     mentioned = [point for point, mention in zip(points, found, strict=True) if mention.mentioned]
