@@ -397,6 +397,10 @@ def _lock_session(session: InterviewSession) -> None:
 
 def _lock_open_session(session: InterviewSession) -> None:
     _lock_session(session)
+    _check_open(session)
+
+
+def _check_open(session: InterviewSession) -> None:
     if not session.is_open:
         raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
@@ -466,6 +470,33 @@ def reveal_item(
     """
     _check_notes(notes)
     _lock_open_session(session)
+    return _reveal(session, position, notes, now=now, browser_timed_out=browser_timed_out)
+
+
+@transaction.atomic
+def reveal_users_item(
+    *,
+    user: User,
+    session_id: int,
+    position: int,
+    notes: str,
+    now: datetime,
+    browser_timed_out: bool = False,
+) -> tuple[InterviewSession, Item]:
+    """`reveal_item` for a request that holds only the session's id: the session is read with
+    its lock, one query where reading it and then locking it took two. Raises
+    InterviewSession.DoesNotExist when it is not `user`'s."""
+    _check_notes(notes)
+    session = InterviewSession.objects.select_for_update().get(pk=session_id, user=user)
+    _check_open(session)
+    item = _reveal(session, position, notes, now=now, browser_timed_out=browser_timed_out)
+    return session, item
+
+
+def _reveal(
+    session: InterviewSession, position: int, notes: str, *, now: datetime, browser_timed_out: bool
+) -> Item:
+    """The reveal itself, in the transaction that holds the open session's lock."""
     item = _current_item_at(session, position)
     if item.revealed_at is not None:
         return item
