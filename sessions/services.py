@@ -26,6 +26,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     TextField,
@@ -397,17 +398,38 @@ def _lock_session(session: InterviewSession) -> None:
 
 def _lock_open_session(session: InterviewSession) -> None:
     _lock_session(session)
+    _check_open(session)
+
+
+def _check_open(session: InterviewSession) -> None:
     if not session.is_open:
         raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
 
-def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
-    """The current item and the one after it (None after the last), in one query."""
+def _check_current(session: InterviewSession, position: int) -> None:
     if position != session.current_position:
         raise NotCurrentItem(
             "That question is no longer the current one; here is where the interview stands."
         )
+
+
+def _item_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
+    """The current item and the one after it (None after the last), in one query."""
+    _check_current(session, position)
     return _pair_at(session, position)
+
+
+def _current_item_at(session: InterviewSession, position: int) -> Item:
+    """The current item alone, with what the interview screen shows of it: its category, and
+    the question and follow-up its answer is flagged on. One row and three joins, against the
+    pair's two rows and seven: neither the next item nor the cards are needed before a grade."""
+    _check_current(session, position)
+    # `get` drops Item's ordering, which would join the session only to sort one row.
+    return (
+        session.items.select_related("category", "question", "scenario")
+        .defer("question__answer", "scenario__answer")
+        .get(position=position)
+    )
 
 
 def _pair_at(session: InterviewSession, position: int) -> tuple[Item, Item | None]:
@@ -449,7 +471,34 @@ def reveal_item(
     """
     _check_notes(notes)
     _lock_open_session(session)
-    item, _ = _item_at(session, position)
+    return _reveal(session, position, notes, now=now, browser_timed_out=browser_timed_out)
+
+
+@transaction.atomic
+def reveal_users_item(
+    *,
+    user: User,
+    session_id: int,
+    position: int,
+    notes: str,
+    now: datetime,
+    browser_timed_out: bool = False,
+) -> tuple[InterviewSession, Item]:
+    """`reveal_item` for a request that holds only the session's id: the session is read with
+    its lock, one query where reading it and then locking it took two. Raises
+    InterviewSession.DoesNotExist when it is not `user`'s."""
+    _check_notes(notes)
+    session = InterviewSession.objects.select_for_update().get(pk=session_id, user=user)
+    _check_open(session)
+    item = _reveal(session, position, notes, now=now, browser_timed_out=browser_timed_out)
+    return session, item
+
+
+def _reveal(
+    session: InterviewSession, position: int, notes: str, *, now: datetime, browser_timed_out: bool
+) -> Item:
+    """The reveal itself, in the transaction that holds the open session's lock."""
+    item = _current_item_at(session, position)
     if item.revealed_at is not None:
         return item
     shown_at = item.shown_at or now
@@ -467,7 +516,11 @@ def reveal_item(
 def _tick_what_the_notes_mention(item: Item) -> None:
     """Mark (and pre-tick, as a suggestion) the key points the notes mention; the item leaves
     with its key points loaded, for the checklist."""
-    prefetch_related_objects([item], "key_points")
+    # Ordered by position alone: ItemKeyPoint's ordering ("item", then Item's and the session's)
+    # would join the item and the session to sort the points of one item.
+    prefetch_related_objects(
+        [item], Prefetch("key_points", queryset=ItemKeyPoint.objects.order_by("position"))
+    )
     points = list(item.key_points.all())
     found = mentions([point.text for point in points], item.notes, topic=item.prompt)
     mentioned = [point for point, mention in zip(points, found, strict=True) if mention.mentioned]

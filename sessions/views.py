@@ -325,20 +325,11 @@ def _interview_action(
     invalid_message: str,
     act: Callable[[InterviewSession, dict[str, Any]], Item],
 ) -> HttpResponse:
-    """Reveal, grade and undo share this path: refuse a closed session or bad input, else act."""
+    """Grade and undo share this path: refuse a closed session or bad input, else act."""
     session = _get_session_for_user(request, session_id)
-    # What a refusal must give back: the notes as typed, line breaks counted once.
-    posted_notes = request.POST.get("notes")
-    if posted_notes is not None:
-        posted_notes = lf_line_breaks(posted_notes)
-    if not session.is_open:
-        closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
-        return _after_action(request, session, closed)
-    if not form.is_valid():
-        item = services.current_item(session)
-        return _render_interview(
-            request, session, item, error=invalid_message, status=400, posted_notes=posted_notes
-        )
+    posted_notes = _posted_notes(request)
+    if not session.is_open or not form.is_valid():
+        return _refuse(request, session, invalid_message, posted_notes)
     try:
         acted_on = act(session, form.cleaned_data)
     except services.InterviewError as error:
@@ -346,24 +337,56 @@ def _interview_action(
     return _after_action(request, session, acted_on=acted_on)
 
 
+def _posted_notes(request: AuthenticatedHtmxHttpRequest) -> str | None:
+    """What a refusal must give back: the notes as typed, line breaks counted once."""
+    posted_notes = request.POST.get("notes")
+    return None if posted_notes is None else lf_line_breaks(posted_notes)
+
+
+def _refuse(
+    request: AuthenticatedHtmxHttpRequest,
+    session: InterviewSession,
+    invalid_message: str,
+    posted_notes: str | None,
+) -> HttpResponse:
+    """Refuse an action on a closed session, or else its bad input (`invalid_message`)."""
+    if not session.is_open:
+        closed = services.SessionClosed(services.SESSION_CLOSED_MESSAGE)
+        return _after_action(request, session, closed)
+    item = services.current_item(session)
+    return _render_interview(
+        request, session, item, error=invalid_message, status=400, posted_notes=posted_notes
+    )
+
+
 @login_required
 @require_POST
 def reveal(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
+    """As `_interview_action`, but valid input goes straight to the service, whose locked read of
+    the session is the ownership check too: one read of the session, not a read and a lock."""
     form = RevealForm(request.POST)
-    notes_error = str(form.errors.get("notes", ["Those notes could not be saved."])[0])
-    return _interview_action(
-        request,
-        session_id,
-        form,
-        notes_error,
-        lambda session, data: services.reveal_item(
-            session=session,
+    posted_notes = _posted_notes(request)
+    if not form.is_valid():
+        notes_error = str(form.errors.get("notes", ["Those notes could not be saved."])[0])
+        session = _get_session_for_user(request, session_id)
+        return _refuse(request, session, notes_error, posted_notes)
+    try:
+        session, item = services.reveal_users_item(
+            user=request.user,
+            session_id=session_id,
             position=position,
-            notes=data["notes"],
-            browser_timed_out=data["timed_out"],
+            notes=form.cleaned_data["notes"],
+            browser_timed_out=form.cleaned_data["timed_out"],
             now=timezone.now(),
-        ),
-    )
+        )
+    except InterviewSession.DoesNotExist:
+        raise Http404("No such interview.") from None
+    except services.InterviewError as error:
+        # A refusal does not return the service's session: read it to answer.
+        return _after_action(
+            request, _get_session_for_user(request, session_id), error, posted_notes=posted_notes
+        )
+    return _after_action(request, session, acted_on=item)
 
 
 @login_required

@@ -94,6 +94,17 @@ def htmx_grader(user: User, session: InterviewSession, grade: int) -> Callable[[
     return lambda: tab.post(url, {"grade": grade}, HTTP_HX_REQUEST="true")
 
 
+def htmx_revealer(
+    user: User, session: InterviewSession, position: int, notes: str
+) -> Callable[[], Any]:
+    """A browser tab of `user` about to reveal the item at `position`: the view's path, whose one
+    read of the session is its lock."""
+    tab = Client()
+    tab.force_login(user)
+    url = f"/interviews/{session.pk}/items/{position}/reveal/"
+    return lambda: tab.post(url, {"notes": notes}, HTTP_HX_REQUEST="true")
+
+
 def undoer(user: User, session: InterviewSession) -> Callable[[], Item]:
     """A tab pressing Z right after the first item was graded."""
     loaded = fresh(session)
@@ -266,3 +277,51 @@ def test_an_undo_racing_the_next_grade_never_leaves_both(
         )
         assert not first.grade_changes.exists()
     assert seen
+
+
+def test_two_concurrent_htmx_reveals_record_one(owner: User, questions: list[Question]) -> None:
+    for _ in range(ROUNDS):
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+
+        responses = race(
+            htmx_revealer(owner, session, 0, "from tab A"),
+            htmx_revealer(owner, session, 0, "from tab B"),
+        )
+
+        assert all(r.error is None for r in responses), responses
+        # A repeated reveal changes nothing: both tabs show the one reveal that was recorded.
+        assert [r.value.status_code for r in responses] == [200, 200]
+        stored = session.items.get(position=0)
+        assert stored.notes in {"from tab A", "from tab B"}
+        for response in responses:
+            assert f">{stored.notes}</div>" in response.value.content.decode()
+        session.refresh_from_db()
+        assert session.current_position == 0
+
+
+def test_a_reveal_racing_the_undo_of_the_grade_before_never_leaves_both(
+    owner: User, questions: list[Question]
+) -> None:
+    seen = set()
+    for _ in range(ROUNDS):
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=T0)
+
+        undone, revealed = race(undoer(owner, session), htmx_revealer(owner, session, 1, "next"))
+
+        assert revealed.error is None, revealed.error
+        session.refresh_from_db()
+        first, second = session.items.filter(position__in=[0, 1]).order_by("position")
+        if undone.error is None:  # the undo got in first: the reveal is told the item moved back
+            seen.add("undo first")
+            assert revealed.value.status_code == 409
+            assert (first.grade, second.revealed_at, session.current_position) == (None, None, 0)
+        else:  # the reveal got in first: the grade before it can no longer be undone
+            seen.add("reveal first")
+            assert isinstance(undone.error, services.NotCurrentItem), undone.error
+            assert revealed.value.status_code == 200
+            assert (first.grade, second.notes, session.current_position) == (Grade.SOLID, "next", 1)
+    assert seen  # either order is correct; which one won is up to the scheduler

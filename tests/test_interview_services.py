@@ -605,7 +605,7 @@ class TestCompareAndSet:
         stale_item = item_at(session, 0)  # read before the other request's reveal
         services.reveal_item(session=session, position=0, notes="first tab", now=at(5))
         before = state(session)
-        monkeypatch.setattr(services, "_item_at", lambda session, position: (stale_item, None))
+        monkeypatch.setattr(services, "_current_item_at", lambda session, position: stale_item)
 
         with pytest.raises(services.NotCurrentItem, match="already revealed"):
             services.reveal_item(

@@ -496,15 +496,20 @@ class TestSummaryAndExport:
 
 
 class TestRevealQueries:
-    # The reveal: login session, user, the session, the session locked, the item pair, the
-    # reveal's UPDATE, its key points read and the mentioned ones ticked in one UPDATE, the
-    # rendering's place and flag lookups (10), plus the test's savepoint pair; however many points.
-    REVEAL_BUDGET = 12
+    # The reveal: login session, user, the session read with its lock, the item (with its
+    # category, question and follow-up), the reveal's UPDATE, its key points read and the
+    # mentioned ones ticked in one UPDATE, the rendering's place and flag lookups (9), plus the
+    # test's savepoint pair; however many points, for a question or a follow-up.
+    REVEAL_BUDGET = 11
+    NOTES = "kv cache keys values previous tokens recomputing attention past"
 
-    def reveal_queries(self, client: Client, session: InterviewSession, budget: Any) -> int:
-        notes = "kv cache keys values previous tokens recomputing attention past"
+    def reveal_queries(
+        self, client: Client, session: InterviewSession, budget: Any, position: int = 0
+    ) -> int:
         with budget(self.REVEAL_BUDGET) as captured:
-            response = client.post(item_url(session, 0, "reveal"), {"notes": notes}, **HTMX)
+            response = client.post(
+                item_url(session, position, "reveal"), {"notes": self.NOTES}, **HTMX
+            )
         assert parse(html(response)).find_all("fieldset", cls="key-points")
         return len(captured)
 
@@ -525,3 +530,23 @@ class TestRevealQueries:
 
         assert few == many
         assert ItemKeyPoint.objects.filter(mentioned=True).count() == 3  # 1 of 1, 2 of 4
+
+    def test_a_follow_up_costs_the_same_as_a_question(
+        self, owner: User, owner_client: Client, clock: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        question = make_question(1)
+        give_key_points(question, *KV_POINTS)
+        scenario = Scenario.objects.create(
+            question=question, label="1.1", prompt="A long chat?", answer="Page the cache."
+        )
+        KeyPoint.objects.create(scenario=scenario, position=0, text=KV_POINTS[0])
+        session = start_interview(owner, [question], include_scenarios=True)
+
+        asked = self.reveal_queries(owner_client, session, django_assert_max_num_queries)
+        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=T0)
+        followed_up = self.reveal_queries(
+            owner_client, session, django_assert_max_num_queries, position=1
+        )
+
+        assert asked == followed_up
+        assert session.items.get(position=1).key_points.get().mentioned
