@@ -358,6 +358,8 @@ class QuestionProgress(models.Model):
     last_item = models.ForeignKey(
         Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The last attempt's shown time, copied: a grade compares its own against it in one UPDATE.
+    last_shown_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "question progress"

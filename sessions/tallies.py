@@ -11,8 +11,9 @@ dashboard reads a few hundred rows whatever the history. They are derived data:
 - `rebuild` derives them again from the items (the migration that added them, the test
   histories made in bulk, and the test proving both ways agree).
 
-Only the counters of a category move by arithmetic (each change says by how much); a
-question's attempts are recounted from its items each time, because an undo has to find which
+The counters move by arithmetic (each change says by how much), and a grade makes its item the
+question's last attempt unless a newer one is counted; an undo, or the end of an interview,
+recounts the question's attempts from its items instead, because an undo has to find which
 attempt was the last before it.
 """
 
@@ -22,7 +23,18 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as global_apps
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from sessions import scoring
@@ -66,9 +78,32 @@ def grade_moved(item: Item, *, user_id: int, old: int | None, new: int | None) -
     CategoryProgress.objects.filter(user_id=user_id, category_id=item.category_id).update(
         graded=F("graded") + graded, points=F("points") + points
     )
-    # A changed grade leaves the attempts as they are: the last one's grade is read through it.
-    if graded and item.kind == Item.Kind.QUESTION:
+    if item.kind != Item.Kind.QUESTION or not graded:
+        return  # a changed grade leaves the attempts be: the last one's is read through it
+    if graded > 0:
+        _count_new_attempt(item, user_id=user_id)
+    else:  # an undo: which attempt is the last now is for the items to say
         recount_attempts(user_ids=[user_id], question_ids=[item.question_id])
+
+
+def _count_new_attempt(item: Item, *, user_id: int) -> None:
+    """Add one attempt, just graded, to its question's row, without reading the items: the
+    grade step's UPDATE. It becomes the last attempt unless a newer one is counted already (a
+    second interview, shown later, graded first)."""
+    assert item.shown_at is not None  # graded, so revealed, so shown
+    newer = (
+        Q(last_shown_at__isnull=True)
+        | Q(last_shown_at__lt=item.shown_at)
+        | Q(last_shown_at=item.shown_at, last_item_id__lt=item.pk)
+    )
+    QuestionProgress.objects.filter(user_id=user_id, question_id=item.question_id).update(
+        attempts=F("attempts") + 1,
+        timed_out=F("timed_out") + int(item.timed_out),
+        last_item=Case(
+            When(newer, then=Value(item.pk)), default=F("last_item"), output_field=BigIntegerField()
+        ),
+        last_shown_at=Case(When(newer, then=Value(item.shown_at)), default=F("last_shown_at")),
+    )
 
 
 def ending(session: InterviewSession) -> None:
@@ -109,14 +144,15 @@ def recount_attempts(
     ).order_by()
     counted = own.values("question").annotate(total=Count("pk")).values("total")
     late = own.filter(timed_out=True).values("question").annotate(total=Count("pk")).values("total")
-    newest = own.order_by("-shown_at", "-pk").values("pk")[:1]
+    newest = own.order_by("-shown_at", "-pk")
     rows = progress.objects.filter(user_id__in=user_ids)
     if question_ids is not None:
         rows = rows.filter(question_id__in=question_ids)
     rows.update(
         attempts=Coalesce(Subquery(counted), Value(0)),
         timed_out=Coalesce(Subquery(late), Value(0)),
-        last_item=Subquery(newest),
+        last_item=Subquery(newest.values("pk")[:1]),
+        last_shown_at=Subquery(newest.values("shown_at")[:1]),
     )
 
 
@@ -157,7 +193,7 @@ def snapshot(user_ids: Collection[int]) -> tuple[list[tuple[Any, ...]], list[tup
         list(
             QuestionProgress.objects.filter(user_id__in=user_ids)
             .order_by("user", "question")
-            .values_list("user", "question", "attempts", "timed_out", "last_item")
+            .values_list("user", "question", "attempts", "timed_out", "last_item", "last_shown_at")
         ),
         list(
             CategoryProgress.objects.filter(user_id__in=user_ids)

@@ -220,3 +220,21 @@ def test_the_migration_fills_the_tallies_of_every_history(
     migration.fill_tallies(global_apps, None)
 
     assert tallies.snapshot([owner.pk, other_user.pk]) == kept
+
+
+def test_a_grade_for_an_older_attempt_leaves_a_newer_one_last(
+    bank: ParsedBank, owner: User
+) -> None:
+    # Two interviews open at once (two tabs): the one shown later is the last attempt, even
+    # when the earlier one is graded after it.
+    first, second = Question.objects.filter(number__in=[1, 2]).order_by("number")
+    older = start_interview(owner, [first, second], now=T0)
+    newer = start_interview(owner, [first], now=T0 + timedelta(minutes=1))
+    for session, grade in ((newer, Grade.EXCELLENT), (older, Grade.MISSED)):
+        services.reveal_item(session=session, position=0, notes="", now=T0 + timedelta(minutes=2))
+        services.grade_item(session=session, position=0, grade=grade, now=T0 + timedelta(minutes=2))
+
+    assert progress.questions_to_practise(owner) == []
+    (row,) = QuestionProgress.objects.filter(user=owner, question=first)
+    assert (row.attempts, row.last_item_id) == (2, newer.items.get(position=0).pk)
+    assert_tallies_derivable([owner])

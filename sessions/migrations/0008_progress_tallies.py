@@ -80,6 +80,7 @@ class Migration(migrations.Migration):
                         to="interviews.item",
                     ),
                 ),
+                ("last_shown_at", models.DateTimeField(blank=True, null=True)),
                 (
                     "question",
                     models.ForeignKey(
