@@ -406,6 +406,15 @@ def _check_open(session: InterviewSession) -> None:
         raise SessionClosed(SESSION_CLOSED_MESSAGE)
 
 
+def _lock_users_open_session(user: User, session_id: int) -> InterviewSession:
+    """The open session `session_id` of `user`, read with its lock: for a request that holds only
+    the id, one query where reading the session and then locking it took two, and the ownership
+    check too (InterviewSession.DoesNotExist when it is not `user`'s). Call it in a transaction."""
+    session = InterviewSession.objects.select_for_update().get(pk=session_id, user=user)
+    _check_open(session)
+    return session
+
+
 def _check_current(session: InterviewSession, position: int) -> None:
     if position != session.current_position:
         raise NotCurrentItem(
@@ -484,12 +493,10 @@ def reveal_users_item(
     now: datetime,
     browser_timed_out: bool = False,
 ) -> tuple[InterviewSession, Item]:
-    """`reveal_item` for a request that holds only the session's id: the session is read with
-    its lock, one query where reading it and then locking it took two. Raises
-    InterviewSession.DoesNotExist when it is not `user`'s."""
+    """`reveal_item` for a request that holds only the session's id (`_lock_users_open_session`);
+    returns the session too, as the lock read it."""
     _check_notes(notes)
-    session = InterviewSession.objects.select_for_update().get(pk=session_id, user=user)
-    _check_open(session)
+    session = _lock_users_open_session(user, session_id)
     item = _reveal(session, position, notes, now=now, browser_timed_out=browser_timed_out)
     return session, item
 
@@ -589,9 +596,43 @@ def grade_and_advance(
 ) -> tuple[Item, Item | None]:
     """`grade_item`, returning the next item too (None after the last), its clock started and
     loaded as the interview screen shows it: the grade step renders it without asking again."""
+    _check_grade(grade)
+    _lock_open_session(session)
+    return _grade_and_advance(session, position, grade, now=now, covered=covered)
+
+
+@transaction.atomic
+def grade_users_item(
+    *,
+    user: User,
+    session_id: int,
+    position: int,
+    grade: int,
+    now: datetime,
+    covered: Collection[int] | None = None,
+) -> tuple[InterviewSession, Item, Item | None]:
+    """`grade_and_advance` for a request that holds only the session's id
+    (`_lock_users_open_session`); returns the session too, as the grade left it."""
+    _check_grade(grade)
+    session = _lock_users_open_session(user, session_id)
+    graded, following = _grade_and_advance(session, position, grade, now=now, covered=covered)
+    return session, graded, following
+
+
+def _check_grade(grade: int) -> None:
     if grade not in Grade.values:
         raise InterviewError(GRADE_CHOICE_MESSAGE)
-    _lock_open_session(session)
+
+
+def _grade_and_advance(
+    session: InterviewSession,
+    position: int,
+    grade: int,
+    *,
+    now: datetime,
+    covered: Collection[int] | None,
+) -> tuple[Item, Item | None]:
+    """The grade itself, in the transaction that holds the open session's lock."""
     item, following = _item_at(session, position)
     if item.revealed_at is None:
         raise InterviewError("Reveal the model answer before grading yourself.")
@@ -643,6 +684,21 @@ def undo_grade(*, session: InterviewSession, position: int, user: User, now: dat
     interview is corrected with `change_grade` instead.
     """
     _lock_open_session(session)
+    return _undo_grade(session, position, user=user, now=now)
+
+
+@transaction.atomic
+def undo_users_grade(
+    *, user: User, session_id: int, position: int, now: datetime
+) -> tuple[InterviewSession, Item]:
+    """`undo_grade` by `user` for a request that holds only the session's id
+    (`_lock_users_open_session`); returns the session too, as the undo left it."""
+    session = _lock_users_open_session(user, session_id)
+    return session, _undo_grade(session, position, user=user, now=now)
+
+
+def _undo_grade(session: InterviewSession, position: int, *, user: User, now: datetime) -> Item:
+    """The undo itself, in the transaction that holds the open session's lock."""
     if position != session.current_position - 1:
         raise NotCurrentItem(UNDO_TOO_LATE_MESSAGE)
     item, following = _pair_at(session, position)

@@ -323,17 +323,28 @@ def _interview_action(
     session_id: int,
     form: forms.Form,
     invalid_message: str,
-    act: Callable[[InterviewSession, dict[str, Any]], Item],
+    act: Callable[[dict[str, Any]], tuple[InterviewSession, Item]],
 ) -> HttpResponse:
-    """Grade and undo share this path: refuse a closed session or bad input, else act."""
-    session = _get_session_for_user(request, session_id)
+    """Reveal, grade and undo share this path: refuse bad input, else `act` on the cleaned data.
+
+    `act` is a service that reads the session with its lock by id and user (it returns the
+    session with the item acted on): that one query is the ownership check too, where a read
+    here and then the service's lock took two. Refusals answer as they did after that read.
+    """
     posted_notes = _posted_notes(request)
-    if not session.is_open or not form.is_valid():
-        return _refuse(request, session, invalid_message, posted_notes)
+    if not form.is_valid():
+        return _refuse(
+            request, _get_session_for_user(request, session_id), invalid_message, posted_notes
+        )
     try:
-        acted_on = act(session, form.cleaned_data)
+        session, acted_on = act(form.cleaned_data)
+    except InterviewSession.DoesNotExist:
+        raise Http404("No such interview.") from None
     except services.InterviewError as error:
-        return _after_action(request, session, error, posted_notes=posted_notes)
+        # A refusal does not return the service's session: read it to answer.
+        return _after_action(
+            request, _get_session_for_user(request, session_id), error, posted_notes=posted_notes
+        )
     return _after_action(request, session, acted_on=acted_on)
 
 
@@ -362,46 +373,38 @@ def _refuse(
 @login_required
 @require_POST
 def reveal(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
-    """As `_interview_action`, but valid input goes straight to the service, whose locked read of
-    the session is the ownership check too: one read of the session, not a read and a lock."""
     form = RevealForm(request.POST)
-    posted_notes = _posted_notes(request)
-    if not form.is_valid():
-        notes_error = str(form.errors.get("notes", ["Those notes could not be saved."])[0])
-        session = _get_session_for_user(request, session_id)
-        return _refuse(request, session, notes_error, posted_notes)
-    try:
-        session, item = services.reveal_users_item(
+    notes_error = str(form.errors.get("notes", ["Those notes could not be saved."])[0])
+    return _interview_action(
+        request,
+        session_id,
+        form,
+        notes_error,
+        lambda data: services.reveal_users_item(
             user=request.user,
             session_id=session_id,
             position=position,
-            notes=form.cleaned_data["notes"],
-            browser_timed_out=form.cleaned_data["timed_out"],
+            notes=data["notes"],
+            browser_timed_out=data["timed_out"],
             now=timezone.now(),
-        )
-    except InterviewSession.DoesNotExist:
-        raise Http404("No such interview.") from None
-    except services.InterviewError as error:
-        # A refusal does not return the service's session: read it to answer.
-        return _after_action(
-            request, _get_session_for_user(request, session_id), error, posted_notes=posted_notes
-        )
-    return _after_action(request, session, acted_on=item)
+        ),
+    )
 
 
 @login_required
 @require_POST
 def grade(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) -> HttpResponse:
-    def act(session: InterviewSession, data: dict[str, Any]) -> Item:
-        graded, following = services.grade_and_advance(
-            session=session,
+    def act(data: dict[str, Any]) -> tuple[InterviewSession, Item]:
+        session, graded, following = services.grade_users_item(
+            user=request.user,
+            session_id=session_id,
             position=position,
             grade=data["grade"],
             covered=data["covered"],
             now=timezone.now(),
         )
         # The next item is the one to show, as loaded already; after the last, the summary.
-        return following or graded
+        return session, following or graded
 
     return _interview_action(
         request, session_id, GradeForm(request.POST), services.GRADE_CHOICE_MESSAGE, act
@@ -436,10 +439,10 @@ def undo(request: AuthenticatedHtmxHttpRequest, session_id: int, position: int) 
     return _interview_action(
         request,
         session_id,
-        forms.Form(request.POST),
+        forms.Form(request.POST),  # an undo posts nothing to check: always valid
         "",
-        lambda session, data: services.undo_grade(
-            session=session, position=position, user=request.user, now=timezone.now()
+        lambda data: services.undo_users_grade(
+            user=request.user, session_id=session_id, position=position, now=timezone.now()
         ),
     )
 

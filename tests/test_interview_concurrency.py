@@ -105,6 +105,15 @@ def htmx_revealer(
     return lambda: tab.post(url, {"notes": notes}, HTTP_HX_REQUEST="true")
 
 
+def htmx_undoer(user: User, session: InterviewSession) -> Callable[[], Any]:
+    """A browser tab of `user` about to press Z after the first item was graded: the view's path,
+    whose one read of the session is its lock."""
+    tab = Client()
+    tab.force_login(user)
+    url = f"/interviews/{session.pk}/items/0/undo/"
+    return lambda: tab.post(url, HTTP_HX_REQUEST="true")
+
+
 def undoer(user: User, session: InterviewSession) -> Callable[[], Item]:
     """A tab pressing Z right after the first item was graded."""
     loaded = fresh(session)
@@ -229,6 +238,25 @@ def test_two_concurrent_htmx_grade_requests_record_one(
         assert session.items.filter(grade__isnull=False).count() == 1
 
 
+def test_two_htmx_grades_of_the_last_item_finish_once(owner: User) -> None:
+    for _ in range(ROUNDS):
+        session = start_interview(owner, [make_question(Question.objects.count() + 1)])
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="", now=T0)
+
+        responses = race(
+            htmx_grader(owner, session, Grade.EXCELLENT), htmx_grader(owner, session, Grade.PARTIAL)
+        )
+
+        # Both tabs go to the summary: the winner's grade finished the interview, and the loser
+        # found it closed (told so by a warning on the next page).
+        assert all(r.error is None for r in responses), responses
+        assert [r.value["HX-Redirect"] for r in responses] == [f"/interviews/{session.pk}/"] * 2
+        session.refresh_from_db()
+        assert session.status == InterviewSession.Status.FINISHED
+        assert session.items.filter(grade__isnull=False).count() == 1
+
+
 def test_two_tabs_undoing_the_same_grade_undo_it_once(
     owner: User, questions: list[Question]
 ) -> None:
@@ -325,3 +353,27 @@ def test_a_reveal_racing_the_undo_of_the_grade_before_never_leaves_both(
             assert revealed.value.status_code == 200
             assert (first.grade, second.notes, session.current_position) == (Grade.SOLID, "next", 1)
     assert seen  # either order is correct; which one won is up to the scheduler
+
+
+def test_two_htmx_undos_of_the_same_grade_undo_it_once(
+    owner: User, questions: list[Question]
+) -> None:
+    for _ in range(ROUNDS):
+        session = start_interview(owner, questions)
+        services.show_current_item(session=session, now=T0)
+        services.reveal_item(session=session, position=0, notes="kept", now=T0)
+        services.grade_item(session=session, position=0, grade=Grade.EXCELLENT, now=T0)
+
+        responses = race(htmx_undoer(owner, session), htmx_undoer(owner, session))
+
+        assert all(r.error is None for r in responses), responses
+        assert sorted(r.value.status_code for r in responses) == [200, 409]
+        loser = next(r.value for r in responses if r.value.status_code == 409)
+        assert "can no longer be undone" in loser.content.decode()
+        session.refresh_from_db()
+        assert session.current_position == 0
+        first = session.items.get(position=0)
+        assert (first.grade, first.notes, first.revealed_at) == (None, "kept", T0)
+        assert list(first.grade_changes.values_list("old_grade", "new_grade")) == [
+            (Grade.EXCELLENT, None)
+        ]
