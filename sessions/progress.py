@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from questions.models import Question, short_category_name
+from questions.models import Question
 from sessions import scoring
 from sessions.models import (
     CategoryProgress,
@@ -110,15 +110,7 @@ def category_averages(user: User) -> list[CategoryScore]:
     rows = CategoryProgress.objects.filter(user=user, graded__gt=0).values(
         "category__name", "graded", "points", "unanswered"
     )
-    scores = [
-        CategoryScore(
-            name=short_category_name(row["category__name"]),
-            graded=row["graded"],
-            points=row["points"],
-            unanswered=row["unanswered"],
-        )
-        for row in rows
-    ]
+    scores = [scoring.category_score(row) for row in rows]
     return sorted(scores, key=lambda score: (score.points / score.graded, score.name))
 
 

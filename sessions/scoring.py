@@ -12,9 +12,10 @@ these functions; the README's "How scores are computed" describes them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import (
@@ -184,12 +185,14 @@ def category_scores(items: QuerySet[Item]) -> list[CategoryScore]:
         .annotate(**category_totals())
         .order_by("category__position", "category__name")
     )
-    return [
-        CategoryScore(
-            name=short_category_name(row["category__name"]),
-            graded=row["graded"],
-            points=row["points"],
-            unanswered=row["unanswered"],
-        )
-        for row in rows
-    ]
+    return [category_score(row) for row in rows]
+
+
+def category_score(row: Mapping[str, Any]) -> CategoryScore:
+    """A category's score from a row holding its `category__name` and `category_totals()`."""
+    return CategoryScore(
+        name=short_category_name(row["category__name"]),
+        graded=row["graded"],
+        points=row["points"],
+        unanswered=row["unanswered"],
+    )
