@@ -760,7 +760,6 @@ def end_session(
     """Stop early: every ungraded item is recorded as skipped. Ending twice is harmless."""
     locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
     if locked.is_open:
-        tallies.ending(locked)
         locked.items.filter(grade__isnull=True).update(skipped=True)
         tallies.ended(locked)
         InterviewSession.objects.filter(pk=locked.pk).update(status=status, finished_at=now)

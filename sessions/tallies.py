@@ -106,10 +106,11 @@ def _count_new_attempt(item: Item, *, user_id: int) -> None:
     )
 
 
-def ending(session: InterviewSession) -> None:
-    """Count what ending `session` leaves unanswered (its shown, ungraded items), before
-    `end_session` marks its ungraded items skipped. One UPDATE."""
-    left = session.items.filter(shown_at__isnull=False, grade__isnull=True)
+def ended(session: InterviewSession) -> None:
+    """Count what `end_session` just left unanswered: its items shown but never graded, which it
+    marked skipped (an open interview has none skipped before), and recount those questions'
+    attempts. Two UPDATEs."""
+    left = session.items.filter(scoring.unanswered())
     in_category = (
         left.filter(category=OuterRef("category"))
         .order_by()
@@ -120,12 +121,8 @@ def ending(session: InterviewSession) -> None:
     CategoryProgress.objects.filter(
         user_id=session.user_id, category__in=left.values("category")
     ).update(unanswered=F("unanswered") + Subquery(in_category))
-
-
-def ended(session: InterviewSession) -> None:
-    """Recount the attempts of the questions `end_session` just skipped."""
-    skipped = session.items.filter(kind=Item.Kind.QUESTION, skipped=True, shown_at__isnull=False)
-    recount_attempts(user_ids=[session.user_id], question_ids=skipped.values("question"))
+    questions = left.filter(kind=Item.Kind.QUESTION).values("question")
+    recount_attempts(user_ids=[session.user_id], question_ids=questions)
 
 
 def recount_attempts(
