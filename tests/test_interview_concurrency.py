@@ -20,7 +20,7 @@ from django.test import Client
 from questions.models import Question
 from sessions import services
 from sessions.models import Grade, InterviewSession, Item
-from tests.cast import T0, make_question, start_interview
+from tests.cast import T0, answer, make_question, start_interview
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -120,6 +120,17 @@ def undoer(user: User, session: InterviewSession) -> Callable[[], Item]:
     return lambda: services.undo_grade(
         session=loaded, position=0, user=user, now=T0 + timedelta(seconds=20)
     )
+
+
+def assert_undone_once(session: InterviewSession) -> None:
+    """The first item's Excellent taken back exactly once: revealed again with its notes."""
+    session.refresh_from_db()
+    assert session.current_position == 0
+    first = session.items.get(position=0)
+    assert (first.grade, first.notes, first.revealed_at) == (None, "kept", T0)
+    assert list(first.grade_changes.values_list("old_grade", "new_grade")) == [
+        (Grade.EXCELLENT, None)
+    ]
 
 
 def test_two_concurrent_grades_record_one(owner: User, questions: list[Question]) -> None:
@@ -262,21 +273,13 @@ def test_two_tabs_undoing_the_same_grade_undo_it_once(
 ) -> None:
     for _ in range(ROUNDS):
         session = start_interview(owner, questions)
-        services.show_current_item(session=session, now=T0)
-        services.reveal_item(session=session, position=0, notes="kept", now=T0)
-        services.grade_item(session=session, position=0, grade=Grade.EXCELLENT, now=T0)
+        answer(session, Grade.EXCELLENT, notes="kept")
 
         outcomes = race(undoer(owner, session), undoer(owner, session))
 
         errors = [o.error for o in outcomes if o.error is not None]
         assert len(errors) == 1 and isinstance(errors[0], services.NotCurrentItem), outcomes
-        session.refresh_from_db()
-        assert session.current_position == 0
-        first = session.items.get(position=0)
-        assert (first.grade, first.notes, first.revealed_at) == (None, "kept", T0)
-        assert list(first.grade_changes.values_list("old_grade", "new_grade")) == [
-            (Grade.EXCELLENT, None)
-        ]
+        assert_undone_once(session)
 
 
 def test_an_undo_racing_the_next_grade_never_leaves_both(
@@ -285,9 +288,7 @@ def test_an_undo_racing_the_next_grade_never_leaves_both(
     seen = set()
     for _ in range(ROUNDS):
         session = start_interview(owner, questions)
-        services.show_current_item(session=session, now=T0)
-        services.reveal_item(session=session, position=0, notes="", now=T0)
-        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=T0)
+        answer(session, Grade.SOLID)
         services.reveal_item(session=session, position=1, notes="", now=T0)
 
         undone, graded = race(undoer(owner, session), grader(session, Grade.MISSED, position=1))
@@ -334,9 +335,7 @@ def test_a_reveal_racing_the_undo_of_the_grade_before_never_leaves_both(
     seen = set()
     for _ in range(ROUNDS):
         session = start_interview(owner, questions)
-        services.show_current_item(session=session, now=T0)
-        services.reveal_item(session=session, position=0, notes="", now=T0)
-        services.grade_item(session=session, position=0, grade=Grade.SOLID, now=T0)
+        answer(session, Grade.SOLID)
 
         undone, revealed = race(undoer(owner, session), htmx_revealer(owner, session, 1, "next"))
 
@@ -360,9 +359,7 @@ def test_two_htmx_undos_of_the_same_grade_undo_it_once(
 ) -> None:
     for _ in range(ROUNDS):
         session = start_interview(owner, questions)
-        services.show_current_item(session=session, now=T0)
-        services.reveal_item(session=session, position=0, notes="kept", now=T0)
-        services.grade_item(session=session, position=0, grade=Grade.EXCELLENT, now=T0)
+        answer(session, Grade.EXCELLENT, notes="kept")
 
         responses = race(htmx_undoer(owner, session), htmx_undoer(owner, session))
 
@@ -370,10 +367,4 @@ def test_two_htmx_undos_of_the_same_grade_undo_it_once(
         assert sorted(r.value.status_code for r in responses) == [200, 409]
         loser = next(r.value for r in responses if r.value.status_code == 409)
         assert "can no longer be undone" in loser.content.decode()
-        session.refresh_from_db()
-        assert session.current_position == 0
-        first = session.items.get(position=0)
-        assert (first.grade, first.notes, first.revealed_at) == (None, "kept", T0)
-        assert list(first.grade_changes.values_list("old_grade", "new_grade")) == [
-            (Grade.EXCELLENT, None)
-        ]
+        assert_undone_once(session)
